@@ -1,0 +1,112 @@
+import { basename } from 'node:path';
+import { CameraSource } from './capture/camera-source.js';
+import { ffmpegCaptureOptions } from './capture/ffmpeg-options.js';
+import { prepareOpenCvEnvironment } from './capture/opencv-binding.js';
+import type { VigilConfig } from './config/schema.js';
+import { HttpServer } from './http/http-server.js';
+import { InferenceEngine } from './inference/inference-engine.js';
+import type { Logger } from './log.js';
+import { MetricsSink } from './metrics/metrics-sink.js';
+import { VigilMetrics } from './metrics/registry.js';
+import { InferenceDispatcher } from './pipeline/dispatcher.js';
+import type { Frame } from './pipeline/frame.js';
+import { SinkFanout } from './pipeline/sinks.js';
+import { FrameQueue } from './queue/frame-queue.js';
+import { TypedEmitter } from './util/typed-emitter.js';
+import { withTimeout } from './util/clock.js';
+import { VERSION } from './version.js';
+
+/** Each stage gets this long to stop before the agent moves on without it. */
+const STOP_TIMEOUT_MS = 4000;
+
+/**
+ * The composition root: builds every stage, starts consumers before
+ * producers (sinks → inference → queues → capture) and stops them in
+ * reverse. Read this file first.
+ */
+export class Agent extends TypedEmitter<{ fatal: Error }> {
+  readonly metrics = new VigilMetrics();
+  private readonly engine: InferenceEngine;
+  private readonly http: HttpServer;
+  private readonly dispatcher: InferenceDispatcher;
+  private readonly sources: CameraSource[] = [];
+
+  constructor(
+    private readonly config: Readonly<VigilConfig>,
+    private readonly logger: Logger,
+  ) {
+    super();
+    const sinks = new SinkFanout([new MetricsSink(this.metrics)], logger.child({ component: 'sinks' }));
+    this.engine = new InferenceEngine({ config, logger: logger.child({ component: 'inference' }), metrics: this.metrics });
+    this.dispatcher = new InferenceDispatcher(this.engine, sinks, this.metrics, logger.child({ component: 'dispatcher' }), config.inference.pipeline_depth);
+    this.http = new HttpServer(config.http, this.metrics.registry, logger.child({ component: 'http' }));
+    for (const camera of config.cameras.filter((c) => c.enabled)) {
+      const source = new CameraSource({ camera, logger, metrics: this.metrics });
+      const queue = new FrameQueue<Frame>(camera.queue_capacity, () => this.metrics.framesDropped.inc({ camera: camera.name, reason: 'queue_full' }));
+      source.on('frame', (frame) => {
+        this.metrics.framesSent.inc({ camera: camera.name });
+        queue.push(frame);
+        this.metrics.queueSize.set({ camera: camera.name }, queue.size);
+        this.dispatcher.pump();
+      });
+      source.on('skipped', ({ reason }) => this.metrics.framesDropped.inc({ camera: camera.name, reason }));
+      this.dispatcher.addLane({ source, queue, onDemand: camera.file_pace === 'on_demand' });
+      this.sources.push(source);
+      this.metrics.registerCamera(camera.name);
+    }
+  }
+
+  get httpPort(): number {
+    return this.http.port;
+  }
+
+  get cameras(): readonly CameraSource[] {
+    return this.sources;
+  }
+
+  /** Loads the models (a bad model rejects: exit 2), then starts serving and capturing. */
+  async start(): Promise<void> {
+    const { capture, device } = this.config;
+    prepareOpenCvEnvironment(
+      ffmpegCaptureOptions({ rtspTransport: capture.rtsp_transport, timeoutSeconds: capture.rtsp_timeout_seconds, analyzeDurationMicros: capture.analyze_duration_micros }),
+    );
+    const models = await this.engine.start();
+    this.metrics.info.set(
+      {
+        version: VERSION,
+        device: device.id,
+        site: device.site,
+        detector_provider: models.detector.provider,
+        classifier_provider: models.classifier?.provider ?? 'none',
+        detector_model: basename(this.config.detector.model),
+        classifier_model: this.config.classifier?.enabled ? basename(this.config.classifier.model) : 'none',
+      },
+      1,
+    );
+    this.engine.on('fatal', (err) => this.emit('fatal', err));
+    this.engine.on('restarted', () => this.dispatcher.pump());
+    await this.http.start();
+    this.dispatcher.start();
+    for (const source of this.sources) source.start();
+    this.logger.info({ cameras: this.sources.map((s) => s.name), version: VERSION, device: device.id }, 'agent started');
+  }
+
+  /** Stops producers first; each stage is bounded by a timeout and a failure is logged, not thrown. */
+  async stop(): Promise<void> {
+    const steps: [string, () => Promise<void>][] = [
+      ['capture', async () => void (await Promise.all(this.sources.map((s) => s.stop())))],
+      ['dispatcher', () => Promise.resolve(this.dispatcher.stop())],
+      ['inference', () => this.engine.stop()],
+      ['http', () => this.http.stop()],
+    ];
+    for (const [name, step] of steps) {
+      try {
+        const finished = await withTimeout(step().then(() => true), STOP_TIMEOUT_MS, () => false);
+        if (!finished) this.logger.warn({ stage: name, timeoutMs: STOP_TIMEOUT_MS }, 'stage did not stop in time');
+      } catch (err) {
+        this.logger.error({ stage: name, err }, 'stage failed to stop');
+      }
+    }
+    this.logger.info('agent stopped');
+  }
+}

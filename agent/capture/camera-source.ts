@@ -1,0 +1,233 @@
+import { Worker } from 'node:worker_threads';
+import type { CameraConfig } from '../config/schema.js';
+import { ErrorCode } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { VigilMetrics } from '../metrics/registry.js';
+import type { Frame } from '../pipeline/frame.js';
+import { backoffDelaySeconds } from '../util/backoff.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { TypedEmitter } from '../util/typed-emitter.js';
+import type { CaptureWorkerData, FromCaptureWorker, ToCaptureWorker } from './protocol.js';
+
+export type CameraState = 'connecting' | 'connected' | 'disconnected' | 'ended' | 'stopped';
+
+export interface CameraStatus {
+  readonly camera: string;
+  readonly state: CameraState;
+  readonly reason?: string;
+}
+
+export interface CameraSourceDeps {
+  readonly camera: CameraConfig;
+  readonly logger: Logger;
+  readonly metrics: VigilMetrics;
+  readonly clock?: Clock;
+}
+
+const WORKER_SILENCE_MIN_MS = 45_000;
+
+/**
+ * One camera on the main thread: owns its capture worker, turns worker
+ * messages into frames and status, and watches for stalls (no frame for
+ * `stall_timeout_seconds` counts as a disconnect and forces a reconnect).
+ * Disconnected seconds accrue on every tick, not only at reconnect.
+ */
+export class CameraSource extends TypedEmitter<{ frame: Frame; status: CameraStatus; skipped: { reason: 'fps_cap' } }> {
+  private worker: Worker | null = null;
+  private state: CameraState = 'connecting';
+  private lastFrameAt = 0;
+  private startedAt = 0;
+  /** `on_demand` files: frames the queue has room for; at 0 the worker waits, which is not a stall. */
+  private credits: number;
+  /** A worker that says nothing at all for this long is blocked in native code: abandon it. */
+  private lastWorkerMessageAt = 0;
+  private lastAccruedAt = 0;
+  private nextSeq = 0;
+  private videoIndex = -1;
+  private workerRestarts = 0;
+  private ticker: { unref(): unknown } | null = null;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+
+  constructor(private readonly deps: CameraSourceDeps) {
+    super();
+    this.clock = deps.clock ?? systemClock;
+    this.log = deps.logger.child({ component: 'capture', camera: deps.camera.name });
+    this.credits = deps.camera.queue_capacity;
+  }
+
+  get name(): string {
+    return this.deps.camera.name;
+  }
+
+  get status(): CameraState {
+    return this.state;
+  }
+
+  /** Milliseconds since the last frame (Infinity before the first). */
+  get lastFrameAge(): number {
+    return this.lastFrameAt === 0 ? Number.POSITIVE_INFINITY : this.clock.now() - this.lastFrameAt;
+  }
+
+  start(): void {
+    this.lastFrameAt = 0;
+    this.lastAccruedAt = this.clock.now();
+    this.startedAt = this.clock.now();
+    this.spawn();
+    this.ticker = this.clock.setInterval(() => this.tick(), Math.min(500, this.deps.camera.stall_timeout_seconds * 250));
+    this.ticker.unref();
+  }
+
+  /** `on_demand` pacing: the queue freed room for more frames. */
+  grantCredit(frames: number): void {
+    this.credits += frames;
+    this.post({ type: 'credit', frames });
+  }
+
+  async stop(): Promise<void> {
+    if (this.ticker) this.clock.clearInterval(this.ticker);
+    this.accrue();
+    const worker = this.worker;
+    this.worker = null;
+    this.setState('stopped');
+    if (!worker) return;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.postMessage({ type: 'stop' } satisfies ToCaptureWorker);
+    // terminate() with a read in flight aborts the process, so wait for the
+    // worker to leave by itself; FFmpeg's timeout bounds a frozen read.
+    await exited;
+  }
+
+  private spawn(): void {
+    this.lastWorkerMessageAt = this.clock.now();
+    const workerData: CaptureWorkerData = { camera: this.deps.camera, firstSeq: this.nextSeq, firstVideoIndex: this.videoIndex };
+    const worker = new Worker(new URL('./capture-worker.js', import.meta.url), { workerData });
+    this.worker = worker;
+    worker.on('message', (message: FromCaptureWorker) => this.onMessage(message));
+    worker.on('error', (err) => this.log.error({ code: ErrorCode.WORKER_CRASHED, err }, 'capture worker crashed'));
+    worker.on('exit', (code) => {
+      if (this.worker !== worker || this.state === 'ended') return;
+      // The worker is gone without being asked: treat as a disconnect and replace it with backoff.
+      this.worker = null;
+      this.markDisconnected(`capture worker exited with code ${code}`);
+      const wait = backoffDelaySeconds(this.deps.camera.reconnect, this.workerRestarts++);
+      this.clock.setTimeout(() => {
+        if (this.state !== 'stopped') this.spawn();
+      }, wait * 1000);
+    });
+  }
+
+  private onMessage(message: FromCaptureWorker): void {
+    this.lastWorkerMessageAt = this.clock.now();
+    switch (message.type) {
+      case 'frame':
+        this.onFrame({ meta: message.meta, data: message.data });
+        return;
+      case 'opening':
+        this.log.debug({ url: message.url, attempt: message.attempt }, 'opening');
+        return;
+      case 'opened':
+        this.videoIndex = message.videoIndex;
+        this.deps.metrics.videoIndex.set({ camera: this.name }, message.videoIndex);
+        this.log.info(
+          { url: message.url, width: message.width, height: message.height, fps: message.fps, videoIndex: message.videoIndex, openSeconds: round(message.openSeconds) },
+          'capture opened',
+        );
+        return;
+      case 'skipped':
+        this.emit('skipped', { reason: message.reason });
+        return;
+      case 'disconnected':
+        if (this.state !== 'disconnected') this.log.warn({ code: message.code, retryInSeconds: round(message.retryInSeconds) }, message.message);
+        else this.log.debug({ code: message.code, retryInSeconds: round(message.retryInSeconds) }, message.message);
+        this.markDisconnected(message.message);
+        return;
+      case 'ended':
+        this.log.info(message.message);
+        this.setState('ended');
+        return;
+    }
+  }
+
+  private onFrame(frame: Frame): void {
+    this.lastFrameAt = this.clock.now();
+    this.nextSeq = frame.meta.seq + 1;
+    this.credits--;
+    this.workerRestarts = 0;
+    if (this.state !== 'connected') {
+      this.accrue();
+      this.setState('connected');
+      this.deps.metrics.disconnected.set({ camera: this.name }, 0);
+    }
+    this.emit('frame', frame);
+  }
+
+  private tick(): void {
+    this.accrue();
+    if (this.state === 'ended' || this.state === 'stopped') return;
+    this.abandonSilentWorker();
+    if (this.state === 'disconnected') return;
+    if (this.deps.camera.file_pace === 'on_demand' && this.credits <= 0) {
+      this.lastFrameAt = this.clock.now();
+      return;
+    }
+    const since = this.lastFrameAt || this.startedAt;
+    const stallMs = this.deps.camera.stall_timeout_seconds * 1000;
+    if (this.clock.now() - since > stallMs) {
+      const reason = `no frame for ${this.deps.camera.stall_timeout_seconds} s`;
+      this.log.warn({ code: ErrorCode.CAPTURE_STALL }, `stalled: ${reason}; reconnecting`);
+      this.markDisconnected(reason);
+      this.post({ type: 'reconnect', reason });
+    }
+  }
+
+  /**
+   * A frozen server can hold the worker inside a native open or read that
+   * ignores messages (and terminate() waits for it to return). Past the
+   * silence limit the worker is detached and a fresh one started; the old
+   * thread exits whenever its native call returns.
+   */
+  private abandonSilentWorker(): void {
+    const silenceLimitMs = Math.max(WORKER_SILENCE_MIN_MS, this.deps.camera.stall_timeout_seconds * 6000);
+    const worker = this.worker;
+    if (!worker || this.state !== 'disconnected' || this.clock.now() - this.lastWorkerMessageAt < silenceLimitMs) return;
+    this.log.warn({ code: ErrorCode.CAPTURE_STALL, silentSeconds: silenceLimitMs / 1000 }, 'capture worker unresponsive; replacing it');
+    this.worker = null;
+    worker.removeAllListeners('message');
+    worker.removeAllListeners('exit');
+    // Never terminate() a capture worker: with a read in flight that aborts the
+    // whole process (uv_loop_close with open handles). Asked to stop, it exits
+    // on its own when the native call returns.
+    worker.postMessage({ type: 'stop' } satisfies ToCaptureWorker);
+    this.markDisconnected('capture worker unresponsive');
+    this.spawn();
+  }
+
+  private markDisconnected(reason: string): void {
+    if (this.state === 'stopped' || this.state === 'ended') return;
+    this.accrue();
+    this.deps.metrics.disconnected.set({ camera: this.name }, 1);
+    this.setState('disconnected', reason);
+  }
+
+  /** Adds the time spent disconnected since the last accrual to the seconds counter. */
+  private accrue(): void {
+    const now = this.clock.now();
+    if (this.state === 'disconnected') this.deps.metrics.disconnectedSeconds.inc({ camera: this.name }, (now - this.lastAccruedAt) / 1000);
+    this.lastAccruedAt = now;
+  }
+
+  private setState(state: CameraState, reason?: string): void {
+    if (state === this.state) return;
+    this.state = state;
+    this.emit('status', { camera: this.name, state, ...(reason ? { reason } : {}) });
+  }
+
+  private post(message: ToCaptureWorker): void {
+    this.worker?.postMessage(message);
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}

@@ -1,0 +1,160 @@
+/**
+ * Capture worker thread, one per camera: `new VideoCapture()` is synchronous
+ * and can block for up to 30 s on a dead or frozen server, so it must never
+ * run on the main event loop. Reads are strictly serialised (two overlapping
+ * readAsync() calls on one capture abort the process). Frames leave as
+ * transferred ArrayBuffers.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { ErrorCode } from '../errors.js';
+import { epochNow } from '../pipeline/frame.js';
+import { backoffDelaySeconds } from '../util/backoff.js';
+import { delay } from '../util/clock.js';
+import { redactUrl, sourceKind } from './ffmpeg-options.js';
+import { loadOpenCvBinding, type CvBinding, type CvMat, type CvVideoCapture } from './opencv-binding.js';
+import { FpsCap, RealtimeSchedule } from './pacing.js';
+import type { CaptureWorkerData, FromCaptureWorker, ToCaptureWorker } from './protocol.js';
+
+const port = parentPort!;
+const { camera, firstSeq, firstVideoIndex } = workerData as CaptureWorkerData;
+const urls = Array.isArray(camera.url) ? camera.url : [camera.url];
+const cv: CvBinding = loadOpenCvBinding();
+const stopping = new AbortController();
+const post = (message: FromCaptureWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
+
+let reconnectRequested: string | null = null;
+let credits = camera.queue_capacity;
+let creditWaiter: (() => void) | null = null;
+
+port.on('message', (message: ToCaptureWorker) => {
+  if (message.type === 'stop') stopping.abort();
+  else if (message.type === 'reconnect') reconnectRequested = message.reason;
+  else if (message.type === 'credit') credits += message.frames;
+  creditWaiter?.();
+});
+
+type ReadOutcome = { kind: 'ended' } | { kind: 'failed'; code: string; message: string } | { kind: 'stopped' };
+
+let seq = firstSeq;
+let videoIndex = firstVideoIndex;
+
+async function run(): Promise<void> {
+  let attempt = 0;
+  let item = 0;
+  while (!stopping.signal.aborted) {
+    const url = urls[item % urls.length]!;
+    post({ type: 'opening', url: redactUrl(url), attempt });
+    const opened = open(url);
+    if ('error' in opened) {
+      await fail({ code: ErrorCode.RTSP_OPEN, message: opened.error }, attempt++);
+      continue;
+    }
+    const { capture, openSeconds } = opened;
+    reconnectRequested = null;
+    videoIndex++;
+    const fps = capture.get(cv.CAP_PROP_FPS);
+    const outcome = await readLoop(capture, url, fps, openSeconds, () => {
+      attempt = 0;
+    });
+    capture.release();
+    if (outcome.kind === 'stopped') return;
+    if (outcome.kind === 'failed') {
+      await fail(outcome, attempt++);
+      continue;
+    }
+    // A file (or playlist item) reached its end.
+    item++;
+    if (item >= urls.length && !camera.loop) {
+      post({ type: 'ended', message: `${urls.length > 1 ? 'playlist' : 'file'} finished and loop is off` });
+      return;
+    }
+  }
+}
+
+function open(url: string): { capture: CvVideoCapture; openSeconds: number } | { error: string } {
+  const started = performance.now();
+  try {
+    const backend = sourceKind(url) === 'gstreamer' ? cv.CAP_GSTREAMER : cv.CAP_FFMPEG;
+    const capture = new cv.VideoCapture(url, backend);
+    return { capture, openSeconds: (performance.now() - started) / 1000 };
+  } catch (err) {
+    return { error: `cannot open ${redactUrl(url)}: ${(err as Error).message}` };
+  }
+}
+
+async function readLoop(capture: CvVideoCapture, url: string, fps: number, openSeconds: number, onFirstFrame: () => void): Promise<ReadOutcome> {
+  const isFile = sourceKind(url) === 'file';
+  const cap = new FpsCap(camera.fps_cap);
+  const schedule = isFile && camera.file_pace === 'realtime' ? new RealtimeSchedule(fps > 0 && fps < 1000 ? fps : 25) : null;
+  const onDemand = isFile && camera.file_pace === 'on_demand';
+  let frames = 0;
+  schedule?.reset(performance.now());
+  while (!stopping.signal.aborted) {
+    if (reconnectRequested) return { kind: 'failed', code: ErrorCode.CAPTURE_STALL, message: reconnectRequested };
+    if (onDemand && !(await waitForCredit())) return { kind: 'stopped' };
+    let mat: CvMat;
+    try {
+      mat = await read(capture);
+    } catch (err) {
+      return { kind: 'failed', code: ErrorCode.CAPTURE_READ, message: `read from ${redactUrl(url)} failed: ${(err as Error).message}` };
+    }
+    if (mat.empty || mat.rows === 0 || mat.cols === 0) {
+      mat.release();
+      if (frames === 0) return { kind: 'failed', code: ErrorCode.RTSP_OPEN, message: `cannot open ${redactUrl(url)}: no frame could be read` };
+      if (isFile) return { kind: 'ended' };
+      return { kind: 'failed', code: ErrorCode.CAPTURE_READ, message: `stream ${redactUrl(url)} ended or timed out` };
+    }
+    if (frames++ === 0) {
+      onFirstFrame();
+      post({ type: 'opened', url: redactUrl(url), videoIndex, width: mat.cols, height: mat.rows, fps, openSeconds });
+    }
+    if (cap.admit(performance.now())) {
+      if (onDemand) credits--;
+      emit(mat);
+    } else {
+      mat.release();
+      post({ type: 'skipped', reason: 'fps_cap' });
+    }
+    const wait = schedule?.waitAfterFrame(performance.now()) ?? 0;
+    if (wait > 0) await delay(wait, stopping.signal);
+  }
+  return { kind: 'stopped' };
+}
+
+function read(capture: CvVideoCapture): Promise<CvMat> {
+  return new Promise((resolve, reject) => capture.readAsync((err, mat) => (err ? reject(err) : resolve(mat))));
+}
+
+/** Downstream always gets 8-bit BGR: grey and BGRA sources are converted here. */
+function emit(mat: CvMat): void {
+  const bgr = mat.channels === 3 ? mat : mat.cvtColor(mat.channels === 1 ? cv.COLOR_GRAY2BGR : cv.COLOR_BGRA2BGR);
+  const bytes = bgr.getData();
+  // Transfer needs a buffer of its own; a view into a larger one would hand over (and detach) all of it.
+  const data =
+    bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+      ? (bytes.buffer as ArrayBuffer)
+      : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const meta = { camera: camera.name, seq: seq++, capturedAt: epochNow(), videoIndex, width: bgr.cols, height: bgr.rows };
+  // Without external memory tracking V8 does not see Mat memory, so free it now rather than at some later GC.
+  if (bgr !== mat) bgr.release();
+  mat.release();
+  post({ type: 'frame', meta, data }, [data]);
+}
+
+async function waitForCredit(): Promise<boolean> {
+  while (credits <= 0 && !stopping.signal.aborted && !reconnectRequested) {
+    await new Promise<void>((resolve) => {
+      creditWaiter = resolve;
+    });
+    creditWaiter = null;
+  }
+  return !stopping.signal.aborted;
+}
+
+async function fail(failure: { code: string; message: string }, attempt: number): Promise<void> {
+  const retryInSeconds = backoffDelaySeconds(camera.reconnect, attempt);
+  post({ type: 'disconnected', code: failure.code, message: failure.message, retryInSeconds });
+  await delay(retryInSeconds * 1000, stopping.signal);
+}
+
+void run().finally(() => port.close());

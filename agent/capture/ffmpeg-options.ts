@@ -1,0 +1,35 @@
+/**
+ * OpenCV's FFmpeg backend reads OPENCV_FFMPEG_CAPTURE_OPTIONS at every open,
+ * as `key;value|key;value`. Once the variable is set, OpenCV no longer adds
+ * its own default `rtsp_transport;tcp`, so it is always written here.
+ * Measured with Debian's OpenCV 4.6: `timeout` (µs) bounds a read from a
+ * frozen server at about three times the value; `analyzeduration;200000`
+ * cuts the open of an RTSP stream from ~1 s to ~0.3 s.
+ */
+export interface FfmpegCaptureOptions {
+  readonly rtspTransport: 'tcp' | 'udp';
+  readonly timeoutSeconds: number;
+  readonly analyzeDurationMicros: number;
+}
+
+export function ffmpegCaptureOptions(options: FfmpegCaptureOptions): string {
+  return [
+    `rtsp_transport;${options.rtspTransport}`,
+    `timeout;${Math.round(options.timeoutSeconds * 1_000_000)}`,
+    `analyzeduration;${options.analyzeDurationMicros}`,
+  ].join('|');
+}
+
+export type SourceKind = 'rtsp' | 'file' | 'gstreamer';
+
+/** A GStreamer pipeline is told apart by its `!` element separators. */
+export function sourceKind(url: string): SourceKind {
+  if (url.includes('!')) return 'gstreamer';
+  if (/^(rtsps?|rtmp|https?|udp|tcp):\/\//i.test(url)) return 'rtsp';
+  return 'file';
+}
+
+/** Strips credentials so a URL can be logged: rtsp://user:pass@host → rtsp://***@host. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1***@');
+}

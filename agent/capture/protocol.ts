@@ -1,0 +1,24 @@
+import type { CameraConfig } from '../config/schema.js';
+import type { FrameMeta } from '../pipeline/frame.js';
+
+export interface CaptureWorkerData {
+  readonly camera: CameraConfig;
+  /** Sequence number to continue from when a worker is replaced, so seq stays monotonic. */
+  readonly firstSeq: number;
+  readonly firstVideoIndex: number;
+}
+
+export type ToCaptureWorker =
+  /** Drop the current connection and open again (the main thread saw a stall). */
+  | { type: 'reconnect'; reason: string }
+  /** `on_demand` pacing: the queue has room for this many more frames. */
+  | { type: 'credit'; frames: number }
+  | { type: 'stop' };
+
+export type FromCaptureWorker =
+  | { type: 'opening'; url: string; attempt: number }
+  | { type: 'opened'; url: string; videoIndex: number; width: number; height: number; fps: number; openSeconds: number }
+  | { type: 'frame'; meta: FrameMeta; data: ArrayBuffer }
+  | { type: 'skipped'; reason: 'fps_cap' }
+  | { type: 'disconnected'; code: string; message: string; retryInSeconds: number }
+  | { type: 'ended'; message: string };

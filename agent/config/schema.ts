@@ -1,0 +1,150 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { DETECTOR_TYPES } from '../inference/decoders/index.js';
+
+/**
+ * The one schema for vigil's config file: types, defaults and docs come from
+ * here. config/agent.example.yaml mirrors it key for key.
+ */
+
+const seconds = z.number().positive();
+const name = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only (1-64 chars)');
+
+const backoff = z
+  .object({
+    initial_seconds: seconds.default(0.5),
+    max_seconds: seconds.default(30),
+    jitter: z.number().min(0).max(1).default(0.2),
+  })
+  .strict();
+
+export const FILE_PACES = ['realtime', 'max', 'on_demand'] as const;
+
+const camera = z
+  .object({
+    name,
+    /** rtsp://…, a file path, or a GStreamer pipeline ending in appsink. A list plays as a playlist. */
+    url: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    enabled: z.boolean().default(true),
+    /** Upper bound on frames per second handed to the queue; frames above it are skipped at capture. */
+    fps_cap: z.number().positive().optional(),
+    queue_capacity: z.number().int().min(1).max(256).default(4),
+    /** No frame for this long counts as a disconnect and forces a reconnect. */
+    stall_timeout_seconds: seconds.default(5),
+    /** Files: start again at the end (video_index advances) or stop. */
+    loop: z.boolean().default(true),
+    /**
+     * Files: `realtime` reads at the file's own frame rate like a camera would
+     * deliver it; `max` reads as fast as decoding allows (a full queue drops
+     * the oldest); `on_demand` reads only when the queue has room (benchmarks,
+     * batch analysis of recordings: nothing is dropped).
+     */
+    file_pace: z.enum(FILE_PACES).default('realtime'),
+    reconnect: backoff.prefault({}),
+  })
+  .strict();
+
+const modelPath = z.string().min(1);
+
+const detector = z
+  .object({
+    model: modelPath,
+    type: z.enum(DETECTOR_TYPES).default('yolox'),
+    /** Class names, one a line, in the model's class-index order. */
+    labels: z.string().min(1),
+    score_threshold: z.number().min(0).max(1).default(0.3),
+    nms_iou_threshold: z.number().min(0).max(1).default(0.45),
+    /** Labels to keep; empty keeps every class. */
+    classes: z.array(z.string().min(1)).default([]),
+    max_detections: z.number().int().min(1).max(1000).default(100),
+  })
+  .strict();
+
+const classifier = z
+  .object({
+    enabled: z.boolean().default(true),
+    model: modelPath,
+    labels: z.string().min(1),
+    /** Detected labels whose boxes are classified; empty classifies every box. */
+    apply_to: z.array(z.string().min(1)).default([]),
+    input_size: z.number().int().min(16).max(1024).default(224),
+    mean: z.tuple([z.number(), z.number(), z.number()]).default([0.485, 0.456, 0.406]),
+    std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]).default([0.229, 0.224, 0.225]),
+    /** Square crop side = longer box side × margin. */
+    crop_margin: z.number().min(1).max(3).default(1.1),
+    min_box_pixels: z.number().int().min(1).default(16),
+    max_objects_per_frame: z.number().int().min(1).max(256).default(32),
+  })
+  .strict();
+
+export const PROVIDERS = ['tensorrt', 'cuda', 'cpu'] as const;
+
+const inference = z
+  .object({
+    /** Tried in order; the first that loads is used, each fallback logged. */
+    providers: z.array(z.enum(PROVIDERS)).min(1).default(['tensorrt', 'cuda', 'cpu']),
+    device_id: z.number().int().min(0).default(0),
+    /** 0 lets ONNX Runtime pick (one per core). */
+    intra_op_threads: z.number().int().min(0).max(64).default(0),
+    inter_op_threads: z.number().int().min(0).max(64).default(1),
+    /** Frames handed to the inference worker ahead of time, so it never idles waiting for the main thread. */
+    pipeline_depth: z.number().int().min(1).max(4).default(2),
+    /** An inference taking longer than this counts as stuck and the worker is restarted. */
+    stuck_timeout_seconds: seconds.default(30),
+    restart: backoff.prefault({ initial_seconds: 1, max_seconds: 30, jitter: 0.2 }),
+  })
+  .strict();
+
+const capture = z
+  .object({
+    rtsp_transport: z.enum(['tcp', 'udp']).default('tcp'),
+    /** FFmpeg socket timeout: a frozen server's read returns after about 3× this. */
+    rtsp_timeout_seconds: seconds.default(2),
+    analyze_duration_micros: z.number().int().min(0).default(200_000),
+  })
+  .strict();
+
+const http = z
+  .object({
+    /** Loopback by default: the device's own Prometheus scrapes it there. Set 0.0.0.0 to expose it on the LAN. */
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(9110),
+  })
+  .strict();
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+
+export const configSchema = z
+  .object({
+    device: z
+      .object({
+        id: name.default(() => hostname().replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64) || 'vigil'),
+        site: z.string().max(64).default(''),
+      })
+      .strict()
+      .prefault({}),
+    log: z.object({ level: z.enum(LOG_LEVELS).default('info') }).strict().prefault({}),
+    http: http.prefault({}),
+    capture: capture.prefault({}),
+    inference: inference.prefault({}),
+    detector,
+    classifier: classifier.optional(),
+    cameras: z
+      .array(camera)
+      .min(1)
+      .superRefine((cams, ctx) => {
+        const seen = new Set<string>();
+        cams.forEach((cam, i) => {
+          if (seen.has(cam.name)) ctx.addIssue({ code: 'custom', message: `duplicate camera name "${cam.name}"`, path: [i, 'name'] });
+          seen.add(cam.name);
+        });
+      }),
+  })
+  .strict();
+
+export type VigilConfig = z.infer<typeof configSchema>;
+export type CameraConfig = VigilConfig['cameras'][number];
+export type DetectorConfig = VigilConfig['detector'];
+export type ClassifierConfig = NonNullable<VigilConfig['classifier']>;
+export type InferenceConfig = VigilConfig['inference'];
+export type Provider = (typeof PROVIDERS)[number];

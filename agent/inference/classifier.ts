@@ -1,0 +1,68 @@
+import * as ort from 'onnxruntime-node';
+import type { ClassifierConfig } from '../config/schema.js';
+import { squareCrop } from './crop.js';
+import type { Box } from './letterbox.js';
+import { softmax, topOne } from './softmax.js';
+import { resizeIntoTensor, type BgrImage, type Normalisation } from './tensor-fill.js';
+
+export interface Classification {
+  readonly label: string;
+  readonly score: number;
+}
+
+/**
+ * Per-object classifier: square crops around the boxes, resized and
+ * normalised into one batch, one `run()` per frame, softmax, top-1.
+ */
+export class Classifier {
+  private readonly norm: Normalisation;
+  private readonly applyTo: ReadonlySet<string>;
+  private batchBuffer = new Float32Array(0);
+
+  constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly config: ClassifierConfig,
+    private readonly labels: readonly string[],
+  ) {
+    this.norm = { channelOrder: 'rgb', scale: 1 / 255, mean: config.mean, std: config.std };
+    this.applyTo = new Set(config.apply_to);
+  }
+
+  /**
+   * Indices of the objects to classify: labels in `apply_to` (all when empty),
+   * boxes big enough to say anything about, at most max_objects_per_frame of
+   * them, highest detection score first (objects arrive sorted by score).
+   */
+  select(objects: readonly { label: string; box: Box }[]): number[] {
+    const chosen: number[] = [];
+    for (let i = 0; i < objects.length && chosen.length < this.config.max_objects_per_frame; i++) {
+      const { label, box } = objects[i]!;
+      if (this.applyTo.size > 0 && !this.applyTo.has(label)) continue;
+      if (Math.min(box[2] - box[0], box[3] - box[1]) < this.config.min_box_pixels) continue;
+      chosen.push(i);
+    }
+    return chosen;
+  }
+
+  async classify(image: BgrImage, boxes: readonly Box[]): Promise<Classification[]> {
+    if (boxes.length === 0) return [];
+    const side = this.config.input_size;
+    const plane = side * side;
+    const needed = boxes.length * 3 * plane;
+    // The batch buffer grows to the largest batch seen and is then reused.
+    if (this.batchBuffer.length < needed) this.batchBuffer = new Float32Array(needed);
+    const batch = this.batchBuffer.subarray(0, needed);
+    boxes.forEach((box, i) => {
+      const region = squareCrop(box, image.width, image.height, this.config.crop_margin);
+      resizeIntoTensor(image, region, batch, i * 3 * plane, side, side, { x: 0, y: 0, width: side, height: side }, this.norm);
+    });
+    const input = new ort.Tensor('float32', batch, [boxes.length, 3, side, side]);
+    const outputs = await this.session.run({ [this.session.inputNames[0]!]: input });
+    const logits = outputs[this.session.outputNames[0]!]!.data as Float32Array;
+    const classes = logits.length / boxes.length;
+    return boxes.map((_, i) => {
+      const best = topOne(softmax(logits.subarray(i * classes, (i + 1) * classes)));
+      return { label: this.labels[best.index] ?? `class_${best.index}`, score: best.probability };
+    });
+  }
+}

@@ -1,0 +1,53 @@
+import type { Candidate } from '../nms.js';
+import type { LetterboxPlacement, Size } from '../letterbox.js';
+
+export type DetectorType = 'yolox' | 'yolov8';
+
+/** How a detector family wants its input tensor filled. */
+export interface InputRecipe {
+  readonly placement: LetterboxPlacement;
+  readonly channelOrder: 'bgr' | 'rgb';
+  /** Multiplier from 0..255 pixel values to the model's input range. */
+  readonly scale: number;
+  readonly padValue: number;
+}
+
+export interface DecodeOptions {
+  readonly inputSize: Size;
+  readonly scoreThreshold: number;
+  /** Class ids to keep; null keeps every class. */
+  readonly allowedClasses: ReadonlySet<number> | null;
+}
+
+/**
+ * A detector output format. Adding a model family means adding one of these:
+ * the rest of the pipeline (letterbox, NMS, mapping back to source pixels)
+ * does not change.
+ */
+export interface DetectorHead {
+  readonly type: DetectorType;
+  readonly recipe: InputRecipe;
+  /** Boxes in model-input pixels, before NMS. */
+  decode(output: Float32Array, dims: readonly number[], options: DecodeOptions): Candidate[];
+}
+
+/** Best class among the allowed ones for one row; scores read with a stride. */
+export function bestClass(
+  data: Float32Array,
+  first: number,
+  stride: number,
+  classCount: number,
+  allowed: ReadonlySet<number> | null,
+): { classId: number; score: number } {
+  let classId = -1;
+  let score = -Infinity;
+  for (let c = 0; c < classCount; c++) {
+    if (allowed && !allowed.has(c)) continue;
+    const s = data[first + c * stride]!;
+    if (s > score) {
+      score = s;
+      classId = c;
+    }
+  }
+  return { classId, score };
+}

@@ -1,0 +1,67 @@
+import type { ClassifierConfig, DetectorConfig, InferenceConfig } from '../config/schema.js';
+import type { DetectedObject, InferenceTimings } from '../pipeline/frame.js';
+import { Classifier } from './classifier.js';
+import { Detector } from './detector.js';
+import { readLabels } from './labels.js';
+import type { LoadedModelInfo } from './protocol.js';
+import { loadSession } from './sessions.js';
+import type { BgrImage } from './tensor-fill.js';
+
+export interface AnalyzerOptions {
+  readonly detector: DetectorConfig;
+  readonly classifier: ClassifierConfig | null;
+  readonly inference: InferenceConfig;
+}
+
+/**
+ * Detector followed by the per-object classifier: the whole per-frame
+ * analysis, independent of threads, so tests and the benchmark can run it
+ * in-process and the inference worker wraps it.
+ */
+export class FrameAnalyzer {
+  private constructor(
+    private readonly detector: Detector,
+    private readonly classifier: Classifier | null,
+    readonly info: { detector: LoadedModelInfo & { inputSize: Detector['inputSize'] }; classifier: LoadedModelInfo | null },
+  ) {}
+
+  static async load(options: AnalyzerOptions): Promise<FrameAnalyzer> {
+    const detectorLabels = readLabels(options.detector.labels);
+    const det = await loadSession(options.detector.model, options.inference);
+    const inputSize = Detector.inputSizeOf(det.session, options.detector.model);
+    const detector = new Detector(det.session, options.detector, detectorLabels, inputSize);
+    const cls = options.classifier && options.classifier.enabled ? options.classifier : null;
+    if (!cls) return new FrameAnalyzer(detector, null, { detector: { ...pick(det), inputSize }, classifier: null });
+    const classifierLabels = readLabels(cls.labels);
+    const clsSession = await loadSession(cls.model, options.inference);
+    return new FrameAnalyzer(detector, new Classifier(clsSession.session, cls, classifierLabels), {
+      detector: { ...pick(det), inputSize },
+      classifier: pick(clsSession),
+    });
+  }
+
+  async analyze(image: BgrImage): Promise<{ objects: DetectedObject[]; timings: InferenceTimings }> {
+    const t0 = performance.now();
+    const detections = await this.detector.detect(image);
+    const t1 = performance.now();
+    const objects: DetectedObject[] = detections.map((d) => ({ label: d.label, score: d.score, box: d.box, class: null }));
+    let classifiedObjects = 0;
+    if (this.classifier) {
+      const chosen = this.classifier.select(objects);
+      const classes = await this.classifier.classify(
+        image,
+        chosen.map((i) => objects[i]!.box),
+      );
+      chosen.forEach((objectIndex, k) => {
+        objects[objectIndex] = { ...objects[objectIndex]!, class: classes[k]! };
+      });
+      classifiedObjects = chosen.length;
+    }
+    const t2 = performance.now();
+    return { objects, timings: { detectSeconds: (t1 - t0) / 1000, classifySeconds: (t2 - t1) / 1000, classifiedObjects } };
+  }
+}
+
+function pick(loaded: { provider: LoadedModelInfo['provider']; fallbacks: LoadedModelInfo['fallbacks'] }): LoadedModelInfo {
+  return { provider: loaded.provider, fallbacks: loaded.fallbacks };
+}

@@ -1,0 +1,46 @@
+/**
+ * Inference worker thread: ONNX Runtime's `run()` blocks the thread that
+ * calls it for the whole inference, so it must never run on the main event
+ * loop. Frames arrive transferred and go back transferred with the results.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { errorMessage, ErrorCode, VigilError } from '../errors.js';
+import { FrameAnalyzer } from './frame-analyzer.js';
+import type { FromInferenceWorker, InferenceWorkerData, ToInferenceWorker } from './protocol.js';
+
+const port = parentPort!;
+const post = (message: FromInferenceWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
+
+async function main(): Promise<void> {
+  const data = workerData as InferenceWorkerData;
+  let analyzer: FrameAnalyzer;
+  try {
+    analyzer = await FrameAnalyzer.load({ detector: data.detector, classifier: data.classifier, inference: data.inference });
+  } catch (err) {
+    post({ type: 'failed', code: err instanceof VigilError ? err.code : ErrorCode.MODEL_LOAD, message: errorMessage(err) });
+    return;
+  }
+  post({ type: 'ready', detector: analyzer.info.detector, classifier: analyzer.info.classifier });
+
+  // Requests are handled strictly one after another: run() is synchronous
+  // underneath, and ordering keeps per-camera results in capture order.
+  let chain = Promise.resolve();
+  port.on('message', (message: ToInferenceWorker) => {
+    if (message.type === 'stop') {
+      port.close();
+      return;
+    }
+    chain = chain.then(async () => {
+      const { id, meta, data: pixels } = message;
+      try {
+        const image = { data: new Uint8Array(pixels), width: meta.width, height: meta.height };
+        const { objects, timings } = await analyzer.analyze(image);
+        post({ type: 'result', id, objects, timings, data: pixels }, [pixels]);
+      } catch (err) {
+        post({ type: 'error', id, message: errorMessage(err), data: pixels }, [pixels]);
+      }
+    });
+  });
+}
+
+void main();

@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { Agent } from './agent.js';
+import { ConfigError, loadConfig } from './config/load.js';
+import { errorMessage, EXIT_CONFIG, EXIT_RUNTIME, isConfigError, VigilError } from './errors.js';
+import { createLogger } from './log.js';
+import { VERSION } from './version.js';
+
+const USAGE = `vigil ${VERSION} - edge video analytics agent
+
+Usage:
+  vigil run --config FILE        run the agent
+  vigil --validate-config FILE   check a config file and exit (0 valid, 2 invalid)
+  vigil --version
+
+Exit codes: 0 clean stop, 1 runtime failure, 2 bad config or model.`;
+
+/** The whole shutdown (stages in reverse start order) must fit in this, well inside systemd's stop timeout. */
+const SHUTDOWN_BUDGET_MS = 4500;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      'validate-config': { type: 'string' },
+      version: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.version) return print(VERSION, 0);
+  if (values.help) return print(USAGE, 0);
+  if (values['validate-config']) return validate(values['validate-config']);
+  if (positionals[0] !== 'run' || !values.config) return print(USAGE, 2, true);
+  return run(values.config);
+}
+
+function validate(file: string): number {
+  try {
+    loadConfig(file);
+    return print(`${file}: valid`, 0);
+  } catch (err) {
+    return print(errorMessage(err), isConfigError(err) ? EXIT_CONFIG : EXIT_RUNTIME, true);
+  }
+}
+
+async function run(file: string): Promise<number> {
+  let config;
+  try {
+    config = loadConfig(file);
+  } catch (err) {
+    return print(errorMessage(err), err instanceof ConfigError || isConfigError(err) ? EXIT_CONFIG : EXIT_RUNTIME, true);
+  }
+  const logger = createLogger(config.log.level);
+  const agent = new Agent(config, logger);
+  try {
+    await agent.start();
+  } catch (err) {
+    logger.fatal({ code: err instanceof VigilError ? err.code : undefined }, errorMessage(err));
+    await agent.stop();
+    logger.flush();
+    return isConfigError(err) ? EXIT_CONFIG : EXIT_RUNTIME;
+  }
+  const exitCode = await new Promise<number>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      logger.info({ signal }, 'stopping');
+      resolve(0);
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+    agent.on('fatal', (err) => {
+      logger.fatal({ code: err instanceof VigilError ? err.code : undefined }, errorMessage(err));
+      resolve(EXIT_RUNTIME);
+    });
+  });
+  // If a stage hangs past the budget, leave anyway: systemd would SIGKILL us later, less cleanly.
+  setTimeout(() => {
+    logger.warn({ budgetMs: SHUTDOWN_BUDGET_MS }, 'shutdown budget exceeded; exiting');
+    logger.flush();
+    process.exit(exitCode);
+  }, SHUTDOWN_BUDGET_MS).unref();
+  await agent.stop();
+  logger.flush();
+  return exitCode;
+}
+
+function print(text: string, code: number, toStderr = false): number {
+  (toStderr ? process.stderr : process.stdout).write(`${text}\n`);
+  return code;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // Worker threads and sockets are closed by now; exit promptly even if a library left a timer behind.
+    setTimeout(() => process.exit(code), 200).unref();
+  },
+  (err: unknown) => {
+    process.stderr.write(`vigil: ${errorMessage(err)}\n`);
+    process.exit(EXIT_RUNTIME);
+  },
+);

@@ -1,0 +1,48 @@
+import type { Box } from '../inference/letterbox.js';
+
+/** What travels with every frame; pixel data travels beside it as a transferred ArrayBuffer. */
+export interface FrameMeta {
+  readonly camera: string;
+  /** Per-camera sequence number of captured frames, from 0 at agent start. */
+  readonly seq: number;
+  /** Capture time, epoch milliseconds with sub-millisecond precision. */
+  readonly capturedAt: number;
+  readonly videoIndex: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** A BGR 8-bit HWC frame. `data` is owned by whoever holds the Frame; it is transferred, never shared. */
+export interface Frame {
+  readonly meta: FrameMeta;
+  readonly data: ArrayBuffer;
+}
+
+export interface DetectedObject {
+  readonly label: string;
+  readonly score: number;
+  /** [x1, y1, x2, y2] in source pixels. */
+  readonly box: Box;
+  readonly class: { readonly label: string; readonly score: number } | null;
+}
+
+export interface InferenceTimings {
+  readonly detectSeconds: number;
+  readonly classifySeconds: number;
+  readonly classifiedObjects: number;
+}
+
+/** One processed frame, as sinks (metrics, MQTT, preview) receive it. */
+export interface FrameResult {
+  readonly frame: Frame;
+  readonly objects: readonly DetectedObject[];
+  readonly timings: InferenceTimings;
+  /** Main-thread clock (performance.now()) when the frame left the queue and when results were ready. */
+  readonly dequeuedAt: number;
+  readonly completedAt: number;
+}
+
+/** Epoch milliseconds with sub-millisecond precision, comparable across worker threads. */
+export function epochNow(): number {
+  return performance.timeOrigin + performance.now();
+}

@@ -1,0 +1,37 @@
+import type { Logger } from '../log.js';
+import type { FrameResult } from './frame.js';
+
+/** Anything that consumes processed frames: metrics now; MQTT and the preview later. */
+export interface ResultSink {
+  readonly name: string;
+  handle(result: FrameResult): void;
+}
+
+/**
+ * Hands each result to every sink. A sink that throws is logged (at most once
+ * a minute per sink) and skipped, so one broken output never stops the
+ * pipeline or the other outputs. Sinks must not block: slow I/O belongs
+ * behind their own bounded buffers.
+ */
+export class SinkFanout {
+  private readonly lastErrorLog = new Map<string, number>();
+
+  constructor(
+    private readonly sinks: readonly ResultSink[],
+    private readonly logger: Logger,
+  ) {}
+
+  publish(result: FrameResult): void {
+    for (const sink of this.sinks) {
+      try {
+        sink.handle(result);
+      } catch (err) {
+        const now = Date.now();
+        if (now - (this.lastErrorLog.get(sink.name) ?? 0) > 60_000) {
+          this.lastErrorLog.set(sink.name, now);
+          this.logger.error({ sink: sink.name, err }, 'result sink failed');
+        }
+      }
+    }
+  }
+}
