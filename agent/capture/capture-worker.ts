@@ -6,7 +6,7 @@
  * transferred ArrayBuffers.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { ErrorCode } from '../errors.js';
+import { errorMessage, ErrorCode } from '../errors.js';
 import { epochNow } from '../pipeline/frame.js';
 import { backoffDelaySeconds } from '../util/backoff.js';
 import { delay } from '../util/clock.js';

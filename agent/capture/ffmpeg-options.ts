@@ -24,8 +24,9 @@ export type SourceKind = 'rtsp' | 'file' | 'gstreamer';
 
 /** A GStreamer pipeline is told apart by its `!` element separators. */
 export function sourceKind(url: string): SourceKind {
-  if (url.includes('!')) return 'gstreamer';
+  // Scheme first: `!` is legal in a URL's password.
   if (/^(rtsps?|rtmp|https?|udp|tcp):\/\//i.test(url)) return 'rtsp';
+  if (url.includes('!')) return 'gstreamer';
   return 'file';
 }
 

@@ -12,7 +12,9 @@ export class FpsCap {
     if (!this.fps) return true;
     if (nowMs < this.nextDue) return false;
     const interval = 1000 / this.fps;
-    this.nextDue = Math.max(this.nextDue + interval, nowMs);
+    // Slightly late: keep the schedule (average rate holds). More than one
+    // interval late (first frame, after a stall): restart it from now.
+    this.nextDue = (nowMs - this.nextDue > interval ? nowMs : this.nextDue) + interval;
     return true;
   }
 }

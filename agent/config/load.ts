@@ -56,22 +56,24 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   const issues: ConfigIssue[] = substitutionIssues.map((i) => ({ path: i.path.join('.'), message: i.message, value: i.value }));
 
   const result = configSchema.safeParse(substituted);
-  if (!result.success) issues.push(...result.error.issues.map((i) => zodIssue(i, substituted)));
+  if (!result.success) issues.push(...result.error.issues.flatMap((i) => zodIssue(i, substituted)));
   if (issues.length > 0 || !result.success) throw new ConfigError(file, issues);
+
 
   const config = resolvePaths(result.data, dirname(resolve(file)), issues);
   if (issues.length > 0) throw new ConfigError(file, issues);
   return deepFreeze(config);
 }
 
-function zodIssue(issue: z.core.$ZodIssue, input: unknown): ConfigIssue {
+function zodIssue(issue: z.core.$ZodIssue, input: unknown): ConfigIssue[] {
   const path = issue.path.map(String).join('.');
   const value = valueAt(input, issue.path);
   if (issue.code === 'unrecognized_keys') {
-    return { path: [path, ...issue.keys].filter(Boolean).join('.'), message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}` };
+    return issue.keys.map((key) => ({ path: path ? `${path}.${key}` : key, message: 'unknown key' }));
   }
-  if (value === undefined && issue.code === 'invalid_type') return { path, message: 'required' };
-  return { path, message: issue.message, value };
+  // A missing value fails a union (url: string | string[]) as well as a plain type check.
+  if (value === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_union')) return [{ path, message: 'required' }];
+  return [{ path, message: issue.message, value }];
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {

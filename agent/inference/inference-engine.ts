@@ -28,6 +28,17 @@ interface Pending {
 const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 10 * 60_000;
 
+/**
+ * Asks a worker to leave once its current run returns. Never terminate() it:
+ * onnxruntime-node throws a C++ Napi::Error when its thread is torn down
+ * mid-run, which aborts the whole process (measured). A wedged worker is
+ * left behind; a new one takes over.
+ */
+function retire(worker: Worker): void {
+  worker.on('error', () => undefined);
+  worker.postMessage({ type: 'stop' } satisfies ToInferenceWorker);
+}
+
 export interface InferenceEngineDeps {
   readonly config: Pick<VigilConfig, 'detector' | 'classifier' | 'inference'>;
   readonly logger: Logger;
@@ -92,7 +103,10 @@ export class InferenceEngine extends TypedEmitter<{ fatal: Error; restarted: { r
     this.failPending('agent stopping');
     const worker = this.worker;
     this.worker = null;
-    if (worker) await worker.terminate();
+    if (!worker) return;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    retire(worker);
+    await exited;
   }
 
   private spawn(): Promise<ModelsInfo> {
@@ -108,7 +122,7 @@ export class InferenceEngine extends TypedEmitter<{ fatal: Error; restarted: { r
           this.logModels(message);
           resolve(message);
         } else if (message.type === 'failed') {
-          void worker.terminate();
+          retire(worker);
           reject(new VigilError(message.code as ErrorCode, message.message));
         } else {
           this.settle(message);
@@ -154,7 +168,10 @@ export class InferenceEngine extends TypedEmitter<{ fatal: Error; restarted: { r
     if (this.restarting || this.stopped) return;
     this.restarting = true;
     this.worker = null;
-    void worker.terminate();
+    worker.removeAllListeners('message');
+    worker.removeAllListeners('exit');
+    worker.removeAllListeners('error');
+    retire(worker);
     this.failPending(`inference worker ${reason}`);
     this.deps.metrics.inferenceWorkerRestarts.inc();
     const now = this.clock.now();

@@ -77,6 +77,8 @@ export class InferenceDispatcher {
         this.pump();
       },
       (err: unknown) => {
+        // Frames in flight at shutdown are not errors.
+        if (!this.running) return;
         this.metrics.framesDropped.inc({ camera: frame.meta.camera, reason: 'inference_error' });
         const now = Date.now();
         if (now - this.lastErrorLogAt > 10_000) {
