@@ -10,7 +10,7 @@ import { MetricsSink } from './metrics/metrics-sink.js';
 import { VigilMetrics } from './metrics/registry.js';
 import { InferenceDispatcher } from './pipeline/dispatcher.js';
 import type { Frame } from './pipeline/frame.js';
-import { SinkFanout } from './pipeline/sinks.js';
+import { SinkFanout, type ResultSink } from './pipeline/sinks.js';
 import { FrameQueue } from './queue/frame-queue.js';
 import { TypedEmitter } from './util/typed-emitter.js';
 import { withTimeout } from './util/clock.js';
@@ -34,9 +34,10 @@ export class Agent extends TypedEmitter<{ fatal: Error }> {
   constructor(
     private readonly config: Readonly<VigilConfig>,
     private readonly logger: Logger,
+    extraSinks: readonly ResultSink[] = [],
   ) {
     super();
-    const sinks = new SinkFanout([new MetricsSink(this.metrics)], logger.child({ component: 'sinks' }));
+    const sinks = new SinkFanout([new MetricsSink(this.metrics), ...extraSinks], logger.child({ component: 'sinks' }));
     this.engine = new InferenceEngine({ config, logger: logger.child({ component: 'inference' }), metrics: this.metrics });
     this.dispatcher = new InferenceDispatcher(this.engine, sinks, this.metrics, logger.child({ component: 'dispatcher' }), config.inference.pipeline_depth);
     this.http = new HttpServer(config.http, this.metrics.registry, logger.child({ component: 'http' }));

@@ -78,7 +78,7 @@ function open(url: string): { capture: CvVideoCapture; openSeconds: number } | {
     const capture = new cv.VideoCapture(url, backend);
     return { capture, openSeconds: (performance.now() - started) / 1000 };
   } catch (err) {
-    return { error: `cannot open ${redactUrl(url)}: ${(err as Error).message}` };
+    return { error: `cannot open ${redactUrl(url)}: ${errorMessage(err)}` };
   }
 }
 
@@ -96,7 +96,7 @@ async function readLoop(capture: CvVideoCapture, url: string, fps: number, openS
     try {
       mat = await read(capture);
     } catch (err) {
-      return { kind: 'failed', code: ErrorCode.CAPTURE_READ, message: `read from ${redactUrl(url)} failed: ${(err as Error).message}` };
+      return { kind: 'failed', code: ErrorCode.CAPTURE_READ, message: `read from ${redactUrl(url)} failed: ${errorMessage(err)}` };
     }
     if (mat.empty || mat.rows === 0 || mat.cols === 0) {
       mat.release();

@@ -23,6 +23,8 @@ export interface CvVideoCapture {
 
 export interface CvBinding {
   VideoCapture: new (source: string, apiPreference?: number) => CvVideoCapture;
+  imread(path: string, flags?: number): CvMat;
+  readonly IMREAD_COLOR: number;
   readonly CAP_FFMPEG: number;
   readonly CAP_GSTREAMER: number;
   readonly CAP_PROP_FPS: number;

@@ -8,20 +8,21 @@ export interface Rect {
 }
 
 /**
- * A square crop centred on the box, side = longer box side × `margin`, shifted
- * (not shrunk) to stay inside the frame where possible, then clamped. The
+ * A square crop centred on the box, side = longer box side × `margin`,
+ * shifted to stay inside the frame, and shrunk to the frame's shorter side
+ * when it does not fit. The
  * classifier was trained on roughly square, object-centred images, so a
  * square crop keeps the aspect ratio the classifier expects.
  */
 export function squareCrop(box: Box, frameWidth: number, frameHeight: number, margin = 1): Rect {
   const cx = (box[0] + box[2]) / 2;
   const cy = (box[1] + box[3]) / 2;
-  const side = Math.max(1, Math.round(Math.max(box[2] - box[0], box[3] - box[1]) * margin));
-  const w = Math.min(side, frameWidth);
-  const h = Math.min(side, frameHeight);
-  const x = shiftInside(Math.round(cx - w / 2), w, frameWidth);
-  const y = shiftInside(Math.round(cy - h / 2), h, frameHeight);
-  return { x, y, width: w, height: h };
+  const wanted = Math.max(1, Math.round(Math.max(box[2] - box[0], box[3] - box[1]) * margin));
+  // Shrunk, never stretched, when the frame is smaller: the crop stays square so the object keeps its shape.
+  const side = Math.min(wanted, frameWidth, frameHeight);
+  const x = shiftInside(Math.round(cx - side / 2), side, frameWidth);
+  const y = shiftInside(Math.round(cy - side / 2), side, frameHeight);
+  return { x, y, width: side, height: side };
 }
 
 function shiftInside(start: number, length: number, limit: number): number {

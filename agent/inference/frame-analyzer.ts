@@ -1,8 +1,9 @@
 import type { ClassifierConfig, DetectorConfig, InferenceConfig } from '../config/schema.js';
 import type { DetectedObject, InferenceTimings } from '../pipeline/frame.js';
-import { Classifier } from './classifier.js';
+import { Classifier, type Classification } from './classifier.js';
 import { Detector } from './detector.js';
 import { readLabels } from './labels.js';
+import type { Box } from './letterbox.js';
 import type { LoadedModelInfo } from './protocol.js';
 import { loadSession } from './sessions.js';
 import type { BgrImage } from './tensor-fill.js';
@@ -38,6 +39,12 @@ export class FrameAnalyzer {
       detector: { ...pick(det), inputSize },
       classifier: pick(clsSession),
     });
+  }
+
+  /** Classifies given boxes directly (no detection); for tools and tests. */
+  classifyBoxes(image: BgrImage, boxes: readonly Box[]): Promise<Classification[]> {
+    if (!this.classifier) throw new Error('no classifier configured');
+    return this.classifier.classify(image, boxes);
   }
 
   async analyze(image: BgrImage): Promise<{ objects: DetectedObject[]; timings: InferenceTimings }> {

@@ -26,11 +26,11 @@ describe('squareCrop', () => {
     expect(squareCrop([600, 460, 660, 480], 640, 480, 100 / 60)).toEqual({ x: 540, y: 380, width: 100, height: 100 });
   });
 
-  it('clamps each side to the frame when the square is larger than the frame', () => {
-    // side 300 in a 200x100 frame → the whole frame
-    expect(squareCrop([0, 0, 300, 200], 200, 100)).toEqual({ x: 0, y: 0, width: 200, height: 100 });
-    // side 150 fits the width (640) but not the height (100)
-    expect(squareCrop([300, 0, 450, 100], 640, 100)).toEqual({ x: 300, y: 0, width: 150, height: 100 });
+  it('shrinks the square to the shorter frame side when it does not fit, staying square', () => {
+    // side 300 in a 200x100 frame → 100x100 centred on the box centre (150, 100), shifted inside
+    expect(squareCrop([0, 0, 300, 200], 200, 100)).toEqual({ x: 100, y: 0, width: 100, height: 100 });
+    // side 150 fits the width (640) but not the height (100): 100x100 around x centre 375
+    expect(squareCrop([300, 0, 450, 100], 640, 100)).toEqual({ x: 325, y: 0, width: 100, height: 100 });
   });
 
   it('never returns an empty crop for a degenerate box', () => {

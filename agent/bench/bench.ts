@@ -1,0 +1,110 @@
+/**
+ * `npm run bench`: on vtest.avi, in one run, (a) raw detector run()
+ * throughput on a pre-made tensor (the limit), (b) the whole agent pipeline
+ * (capture worker → queue → inference worker → metrics) with the classifier
+ * off and on, (c) the ratio b/a, (d) frame_latency p50/p95 at the file's live
+ * 10 fps, (e) peak RSS. Same model and thread settings throughout.
+ */
+import { cpus, totalmem } from 'node:os';
+import { resolve } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { Agent } from '../agent.js';
+import { parseConfig } from '../config/load.js';
+import { createLogger } from '../log.js';
+import type { FrameResult } from '../pipeline/frame.js';
+import { delay } from '../util/clock.js';
+
+const TESTDATA = resolve(process.env.VIGIL_TESTDATA ?? '../shared/testdata');
+const SECONDS = Number(process.env.VIGIL_BENCH_SECONDS ?? 20);
+const THREADS = Number(process.env.VIGIL_BENCH_THREADS ?? 0);
+
+function config(classifier: boolean, pace: 'on_demand' | 'realtime') {
+  return parseConfig(
+    [
+      'log: { level: warn }',
+      'http: { port: 0 }',
+      `inference: { providers: [cpu], intra_op_threads: ${THREADS} }`,
+      `detector: { model: ${TESTDATA}/models/yolox_nano.onnx, labels: ${TESTDATA}/models/coco80_labels.txt }`,
+      classifier
+        ? `classifier: { model: ${TESTDATA}/models/mobilenetv2-12-int8.onnx, labels: ${TESTDATA}/models/classification_classes_ILSVRC2012.txt, apply_to: [person] }`
+        : '',
+      `cameras: [{ name: bench, url: ${TESTDATA}/media/vtest.avi, file_pace: ${pace}, queue_capacity: 4 }]`,
+    ].join('\n'),
+    resolve('bench.yaml'),
+  );
+}
+
+async function rawDetector(): Promise<number> {
+  const session = await ort.InferenceSession.create(`${TESTDATA}/models/yolox_nano.onnx`, {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: THREADS,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+  });
+  const input = new ort.Tensor('float32', new Float32Array(3 * 416 * 416).fill(114), [1, 3, 416, 416]);
+  const feeds = { [session.inputNames[0]!]: input };
+  for (let i = 0; i < 20; i++) await session.run(feeds);
+  const runs = Math.max(100, SECONDS * 20);
+  const started = performance.now();
+  for (let i = 0; i < runs; i++) await session.run(feeds);
+  const perSecond = runs / ((performance.now() - started) / 1000);
+  await session.release();
+  return perSecond;
+}
+
+interface PipelineRun {
+  readonly fps: number;
+  readonly latencies: number[];
+  readonly objectsPerFrame: number;
+}
+
+async function pipeline(classifier: boolean, pace: 'on_demand' | 'realtime', seconds: number): Promise<PipelineRun> {
+  const latencies: number[] = [];
+  let frames = 0;
+  let objects = 0;
+  let counting = false;
+  const sink = {
+    name: 'bench',
+    handle(result: FrameResult): void {
+      if (!counting) return;
+      frames++;
+      objects += result.objects.length;
+      latencies.push(performance.timeOrigin + result.completedAt - result.frame.meta.capturedAt);
+    },
+  };
+  const agent = new Agent(config(classifier, pace), createLogger('warn'), [sink]);
+  await agent.start();
+  await delay(3000); // warm-up: capture opened, ORT caches warm
+  counting = true;
+  const started = performance.now();
+  await delay(seconds * 1000);
+  counting = false;
+  const elapsed = (performance.now() - started) / 1000;
+  await agent.stop();
+  return { fps: frames / elapsed, latencies, objectsPerFrame: objects / Math.max(1, frames) };
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+async function main(): Promise<void> {
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  console.log(`vigil bench — ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, onnxruntime-node ${ort.env.versions.common}`);
+  console.log(`model yolox_nano.onnx 416×416, intra-op threads ${THREADS || 'auto'}, ${SECONDS} s per pipeline run\n`);
+  const raw = await rawDetector();
+  console.log(`(a) raw detector run() on a pre-made tensor:   ${raw.toFixed(1)} runs/s (${(1000 / raw).toFixed(2)} ms each)`);
+  const off = await pipeline(false, 'on_demand', SECONDS);
+  console.log(`(b) pipeline, classifier off:                   ${off.fps.toFixed(1)} frames/s (${off.objectsPerFrame.toFixed(1)} objects/frame)`);
+  const on = await pipeline(true, 'on_demand', SECONDS);
+  console.log(`(b) pipeline, classifier on (persons):          ${on.fps.toFixed(1)} frames/s (${on.objectsPerFrame.toFixed(1)} objects/frame)`);
+  console.log(`(c) ratio pipeline/raw:                         ${(off.fps / raw).toFixed(2)} (classifier off), ${(on.fps / raw).toFixed(2)} (on)`);
+  const live = await pipeline(false, 'realtime', Math.min(SECONDS, 15));
+  console.log(
+    `(d) frame_latency at live 10 fps, classifier off: p50 ${percentile(live.latencies, 50).toFixed(1)} ms, p95 ${percentile(live.latencies, 95).toFixed(1)} ms (${live.latencies.length} frames)`,
+  );
+  console.log(`(e) peak RSS:                                   ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+}
+
+void main().then(() => process.exit(0));
