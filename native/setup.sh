@@ -50,8 +50,11 @@ install_npm_packages() {
     log "npm packages up to date"
     return
   fi
-  log "npm ci (builds @u4/opencv4nodejs against OpenCV $(pkg-config --modversion opencv4) in $OPENCV_LIB_DIR; a few minutes)"
-  npm ci --no-audit --no-fund
+  log "npm install (builds @u4/opencv4nodejs against OpenCV $(pkg-config --modversion opencv4) in $OPENCV_LIB_DIR; a few minutes)"
+  # Not `npm ci`: it rejects a lock whose optional platform packages a registry
+  # mirror lacks (seen: @rollup/rollup-android-* for vitest). `npm install`
+  # from the lock skips those and, with --no-save, leaves the lock untouched.
+  npm install --no-audit --no-fund --no-save
   echo "$want" > "$stamp"
 }
 
