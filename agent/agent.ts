@@ -61,10 +61,6 @@ export class Agent extends TypedEmitter<{ fatal: Error }> {
     return this.http.port;
   }
 
-  get cameras(): readonly CameraSource[] {
-    return this.sources;
-  }
-
   /** Loads the models (a bad model rejects: exit 2), then starts serving and capturing. */
   async start(): Promise<void> {
     const { capture, device } = this.config;

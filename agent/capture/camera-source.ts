@@ -60,15 +60,6 @@ export class CameraSource extends TypedEmitter<{ frame: Frame; status: CameraSta
     return this.deps.camera.name;
   }
 
-  get status(): CameraState {
-    return this.state;
-  }
-
-  /** Milliseconds since the last frame (Infinity before the first). */
-  get lastFrameAge(): number {
-    return this.lastFrameAt === 0 ? Number.POSITIVE_INFINITY : this.clock.now() - this.lastFrameAt;
-  }
-
   start(): void {
     this.lastFrameAt = 0;
     this.lastAccruedAt = this.clock.now();

@@ -51,7 +51,6 @@ async function run(): Promise<void> {
     }
     const { capture, openSeconds } = opened;
     reconnectRequested = null;
-    videoIndex++;
     const fps = capture.get(cv.CAP_PROP_FPS);
     const outcome = await readLoop(capture, url, fps, openSeconds, () => {
       attempt = 0;
@@ -105,6 +104,8 @@ async function readLoop(capture: CvVideoCapture, url: string, fps: number, openS
       return { kind: 'failed', code: ErrorCode.CAPTURE_READ, message: `stream ${redactUrl(url)} ended or timed out` };
     }
     if (frames++ === 0) {
+      // A new video starts with its first frame, not with an open that may yield nothing.
+      videoIndex++;
       onFirstFrame();
       post({ type: 'opened', url: redactUrl(url), videoIndex, width: mat.cols, height: mat.rows, fps, openSeconds });
     }
