@@ -9,7 +9,7 @@ import type { Logger } from './log.js';
 import { MetricsSink } from './metrics/metrics-sink.js';
 import { VigilMetrics } from './metrics/registry.js';
 import { InferenceDispatcher } from './pipeline/dispatcher.js';
-import type { Frame } from './pipeline/frame.js';
+import type { CapturedFrame } from './pipeline/frame.js';
 import { SinkFanout, type ResultSink } from './pipeline/sinks.js';
 import { FrameQueue } from './queue/frame-queue.js';
 import { TypedEmitter } from './util/typed-emitter.js';
@@ -43,7 +43,7 @@ export class Agent extends TypedEmitter<{ fatal: Error }> {
     this.http = new HttpServer(config.http, this.metrics.registry, logger.child({ component: 'http' }));
     for (const camera of config.cameras.filter((c) => c.enabled)) {
       const source = new CameraSource({ camera, logger, metrics: this.metrics });
-      const queue = new FrameQueue<Frame>(camera.queue_capacity, () => this.metrics.framesDropped.inc({ camera: camera.name, reason: 'queue_full' }));
+      const queue = new FrameQueue<CapturedFrame>(camera.queue_capacity, () => this.metrics.framesDropped.inc({ camera: camera.name, reason: 'queue_full' }));
       source.on('frame', (frame) => {
         this.metrics.framesSent.inc({ camera: camera.name });
         queue.push(frame);
@@ -84,7 +84,7 @@ export class Agent extends TypedEmitter<{ fatal: Error }> {
     this.engine.on('restarted', () => this.dispatcher.pump());
     await this.http.start();
     this.dispatcher.start();
-    for (const source of this.sources) source.start();
+    for (const source of this.sources) source.start(models.detector.recipe);
     this.logger.info({ cameras: this.sources.map((s) => s.name), version: VERSION, device: device.id }, 'agent started');
   }
 

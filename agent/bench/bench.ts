@@ -17,13 +17,14 @@ import { delay } from '../util/clock.js';
 const TESTDATA = resolve(process.env.VIGIL_TESTDATA ?? '../shared/testdata');
 const SECONDS = Number(process.env.VIGIL_BENCH_SECONDS ?? 20);
 const THREADS = Number(process.env.VIGIL_BENCH_THREADS ?? 0);
+const SPINNING = process.env.VIGIL_BENCH_SPINNING === '1';
 
 function config(classifier: boolean, pace: 'on_demand' | 'realtime') {
   return parseConfig(
     [
       'log: { level: warn }',
       'http: { port: 0 }',
-      `inference: { providers: [cpu], intra_op_threads: ${THREADS} }`,
+      `inference: { providers: [cpu], intra_op_threads: ${THREADS}, allow_spinning: ${SPINNING} }`,
       `detector: { model: ${TESTDATA}/models/yolox_nano.onnx, labels: ${TESTDATA}/models/coco80_labels.txt }`,
       classifier
         ? `classifier: { model: ${TESTDATA}/models/mobilenetv2-12-int8.onnx, labels: ${TESTDATA}/models/classification_classes_ILSVRC2012.txt, apply_to: [person] }`
@@ -34,12 +35,13 @@ function config(classifier: boolean, pace: 'on_demand' | 'realtime') {
   );
 }
 
-async function rawDetector(): Promise<number> {
+async function rawDetector(spinning: boolean): Promise<number> {
   const session = await ort.InferenceSession.create(`${TESTDATA}/models/yolox_nano.onnx`, {
     executionProviders: ['cpu'],
     intraOpNumThreads: THREADS,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
+    extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } },
   });
   const input = new ort.Tensor('float32', new Float32Array(3 * 416 * 416).fill(114), [1, 3, 416, 416]);
   const feeds = { [session.inputNames[0]!]: input };
@@ -92,9 +94,12 @@ function percentile(values: number[], p: number): number {
 async function main(): Promise<void> {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`vigil bench — ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, onnxruntime-node ${ort.env.versions.common}`);
-  console.log(`model yolox_nano.onnx 416×416, intra-op threads ${THREADS || 'auto'}, ${SECONDS} s per pipeline run\n`);
-  const raw = await rawDetector();
-  console.log(`(a) raw detector run() on a pre-made tensor:   ${raw.toFixed(1)} runs/s (${(1000 / raw).toFixed(2)} ms each)`);
+  console.log(`model yolox_nano.onnx 416×416, intra-op threads ${THREADS || 'auto'}, spinning ${SPINNING ? 'on' : 'off'}, ${SECONDS} s per pipeline run\n`);
+  // The limit is the better of the two spinning settings, so the ratio cannot flatter the pipeline.
+  const rawSame = await rawDetector(SPINNING);
+  const rawOther = await rawDetector(!SPINNING);
+  const raw = Math.max(rawSame, rawOther);
+  console.log(`(a) raw detector run() on a pre-made tensor:   ${raw.toFixed(1)} runs/s (${(1000 / raw).toFixed(2)} ms each; spinning ${SPINNING ? 'on' : 'off'} ${rawSame.toFixed(1)}/s, ${SPINNING ? 'off' : 'on'} ${rawOther.toFixed(1)}/s)`);
   const off = await pipeline(false, 'on_demand', SECONDS);
   console.log(`(b) pipeline, classifier off:                   ${off.fps.toFixed(1)} frames/s (${off.objectsPerFrame.toFixed(1)} objects/frame)`);
   const on = await pipeline(true, 'on_demand', SECONDS);

@@ -3,11 +3,12 @@ import type { CameraConfig } from '../config/schema.js';
 import { ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { VigilMetrics } from '../metrics/registry.js';
-import type { Frame } from '../pipeline/frame.js';
+import type { CapturedFrame } from '../pipeline/frame.js';
 import { backoffDelaySeconds } from '../util/backoff.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import type { CaptureWorkerData, FromCaptureWorker, ToCaptureWorker } from './protocol.js';
+import type { TensorRecipe } from './tensor-builder.js';
 
 export type CameraState = 'connecting' | 'connected' | 'disconnected' | 'ended' | 'stopped';
 
@@ -32,7 +33,7 @@ const WORKER_SILENCE_MIN_MS = 45_000;
  * `stall_timeout_seconds` counts as a disconnect and forces a reconnect).
  * Disconnected seconds accrue on every tick, not only at reconnect.
  */
-export class CameraSource extends TypedEmitter<{ frame: Frame; status: CameraStatus; skipped: { reason: 'fps_cap' } }> {
+export class CameraSource extends TypedEmitter<{ frame: CapturedFrame; status: CameraStatus; skipped: { reason: 'fps_cap' } }> {
   private worker: Worker | null = null;
   private state: CameraState = 'connecting';
   private lastFrameAt = 0;
@@ -46,6 +47,7 @@ export class CameraSource extends TypedEmitter<{ frame: Frame; status: CameraSta
   private videoIndex = -1;
   private workerRestarts = 0;
   private ticker: { unref(): unknown } | null = null;
+  private recipe: TensorRecipe | null = null;
   private readonly clock: Clock;
   private readonly log: Logger;
 
@@ -60,7 +62,9 @@ export class CameraSource extends TypedEmitter<{ frame: Frame; status: CameraSta
     return this.deps.camera.name;
   }
 
-  start(): void {
+  /** `recipe` comes from the loaded detector: capture builds its input tensor. */
+  start(recipe: TensorRecipe): void {
+    this.recipe = recipe;
     this.lastFrameAt = 0;
     this.lastAccruedAt = this.clock.now();
     this.startedAt = this.clock.now();
@@ -91,7 +95,7 @@ export class CameraSource extends TypedEmitter<{ frame: Frame; status: CameraSta
 
   private spawn(): void {
     this.lastWorkerMessageAt = this.clock.now();
-    const workerData: CaptureWorkerData = { camera: this.deps.camera, firstSeq: this.nextSeq, firstVideoIndex: this.videoIndex };
+    const workerData: CaptureWorkerData = { camera: this.deps.camera, firstSeq: this.nextSeq, firstVideoIndex: this.videoIndex, recipe: this.recipe! };
     const worker = new Worker(new URL('./capture-worker.js', import.meta.url), { workerData });
     this.worker = worker;
     worker.on('message', (message: FromCaptureWorker) => this.onMessage(message));
@@ -112,7 +116,7 @@ export class CameraSource extends TypedEmitter<{ frame: Frame; status: CameraSta
     this.lastWorkerMessageAt = this.clock.now();
     switch (message.type) {
       case 'frame':
-        this.onFrame({ meta: message.meta, data: message.data });
+        this.onFrame({ meta: message.meta, data: message.data, tensor: message.tensor });
         return;
       case 'opening':
         this.log.debug({ url: message.url, attempt: message.attempt }, 'opening');
@@ -140,7 +144,7 @@ export class CameraSource extends TypedEmitter<{ frame: Frame; status: CameraSta
     }
   }
 
-  private onFrame(frame: Frame): void {
+  private onFrame(frame: CapturedFrame): void {
     this.lastFrameAt = this.clock.now();
     this.nextSeq = frame.meta.seq + 1;
     this.credits--;

@@ -13,10 +13,11 @@ import { delay } from '../util/clock.js';
 import { redactUrl, sourceKind } from './ffmpeg-options.js';
 import { loadOpenCvBinding, type CvBinding, type CvMat, type CvVideoCapture } from './opencv-binding.js';
 import { FpsCap, RealtimeSchedule } from './pacing.js';
+import { buildDetectorTensor, ownBuffer } from './tensor-builder.js';
 import type { CaptureWorkerData, FromCaptureWorker, ToCaptureWorker } from './protocol.js';
 
 const port = parentPort!;
-const { camera, firstSeq, firstVideoIndex } = workerData as CaptureWorkerData;
+const { camera, firstSeq, firstVideoIndex, recipe } = workerData as CaptureWorkerData;
 const urls = Array.isArray(camera.url) ? camera.url : [camera.url];
 const cv: CvBinding = loadOpenCvBinding();
 const stopping = new AbortController();
@@ -126,20 +127,16 @@ function read(capture: CvVideoCapture): Promise<CvMat> {
   return new Promise((resolve, reject) => capture.readAsync((err, mat) => (err ? reject(err) : resolve(mat))));
 }
 
-/** Downstream always gets 8-bit BGR: grey and BGRA sources are converted here. */
+/** Downstream always gets 8-bit BGR (grey and BGRA sources are converted here) plus the detector tensor. */
 function emit(mat: CvMat): void {
   const bgr = mat.channels === 3 ? mat : mat.cvtColor(mat.channels === 1 ? cv.COLOR_GRAY2BGR : cv.COLOR_BGRA2BGR);
-  const bytes = bgr.getData();
-  // Transfer needs a buffer of its own; a view into a larger one would hand over (and detach) all of it.
-  const data =
-    bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-      ? (bytes.buffer as ArrayBuffer)
-      : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const data = ownBuffer(bgr.getData());
+  const tensor = buildDetectorTensor(cv, bgr, recipe);
   const meta = { camera: camera.name, seq: seq++, capturedAt: epochNow(), videoIndex, width: bgr.cols, height: bgr.rows };
   // Without external memory tracking V8 does not see Mat memory, so free it now rather than at some later GC.
   if (bgr !== mat) bgr.release();
   mat.release();
-  post({ type: 'frame', meta, data }, [data]);
+  post({ type: 'frame', meta, data, tensor }, [data, tensor]);
 }
 
 async function waitForCredit(): Promise<boolean> {

@@ -12,8 +12,16 @@ export interface CvMat {
   readonly empty: boolean;
   getData(): Buffer;
   cvtColor(code: number): CvMat;
+  resize(rows: number, cols: number, fx?: number, fy?: number, interpolation?: number): CvMat;
+  copyMakeBorder(top: number, bottom: number, left: number, right: number, borderType: number, value: CvVec3): CvMat;
+  /** Reinterprets an N-d float Mat as rows×cols (a 4-D blob cannot be read out directly). */
+  flattenFloat(rows: number, cols: number): CvMat;
   release(): void;
 }
+
+// Opaque handles of the binding's value types.
+export type CvVec3 = { readonly __cvVec3: true };
+export type CvSize = { readonly __cvSize: true };
 
 export interface CvVideoCapture {
   get(property: number): number;
@@ -23,8 +31,15 @@ export interface CvVideoCapture {
 
 export interface CvBinding {
   VideoCapture: new (source: string, apiPreference?: number) => CvVideoCapture;
+  Mat: new (data: Buffer, rows: number, cols: number, type: number) => CvMat;
+  Vec3: new (a: number, b: number, c: number) => CvVec3;
+  Size: new (width: number, height: number) => CvSize;
   imread(path: string, flags?: number): CvMat;
+  blobFromImage(image: CvMat, scale: number, size: CvSize, mean: CvVec3, swapRB: boolean, crop: boolean): CvMat;
   readonly IMREAD_COLOR: number;
+  readonly CV_8UC3: number;
+  readonly INTER_LINEAR: number;
+  readonly BORDER_CONSTANT: number;
   readonly CAP_FFMPEG: number;
   readonly CAP_GSTREAMER: number;
   readonly CAP_PROP_FPS: number;

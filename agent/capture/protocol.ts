@@ -1,11 +1,13 @@
 import type { CameraConfig } from '../config/schema.js';
 import type { FrameMeta } from '../pipeline/frame.js';
+import type { TensorRecipe } from './tensor-builder.js';
 
 export interface CaptureWorkerData {
   readonly camera: CameraConfig;
   /** Sequence number to continue from when a worker is replaced, so seq stays monotonic. */
   readonly firstSeq: number;
   readonly firstVideoIndex: number;
+  readonly recipe: TensorRecipe;
 }
 
 export type ToCaptureWorker =
@@ -18,7 +20,7 @@ export type ToCaptureWorker =
 export type FromCaptureWorker =
   | { type: 'opening'; url: string; attempt: number }
   | { type: 'opened'; url: string; videoIndex: number; width: number; height: number; fps: number; openSeconds: number }
-  | { type: 'frame'; meta: FrameMeta; data: ArrayBuffer }
+  | { type: 'frame'; meta: FrameMeta; data: ArrayBuffer; tensor: ArrayBuffer }
   | { type: 'skipped'; reason: 'fps_cap' }
   | { type: 'disconnected'; code: string; message: string; retryInSeconds: number }
   | { type: 'ended'; message: string };

@@ -87,6 +87,11 @@ const inference = z
     /** 0 lets ONNX Runtime pick (one per core). */
     intra_op_threads: z.number().int().min(0).max(64).default(0),
     inter_op_threads: z.number().int().min(0).max(64).default(1),
+    /**
+     * ONNX Runtime's intra-op threads spin between parallel sections. On a
+     * device with few cores that burns the CPU capture needs.
+     */
+    allow_spinning: z.boolean().default(false),
     /** Frames handed to the inference worker ahead of time, so it never idles waiting for the main thread. */
     pipeline_depth: z.number().int().min(1).max(4).default(2),
     /** An inference taking longer than this counts as stuck and the worker is restarted. */

@@ -4,7 +4,7 @@ import { ErrorCode, VigilError } from '../errors.js';
 import { createDetectorHead, type DetectorHead } from './decoders/index.js';
 import { computeLetterbox, unletterboxBox, type Box, type Letterbox, type Size } from './letterbox.js';
 import { classwiseNms } from './nms.js';
-import { axisTable, fillPlanes, resizeIntoTensor, type BgrImage, type Normalisation } from './tensor-fill.js';
+import type { TensorRecipe } from '../capture/tensor-builder.js';
 
 export interface Detection {
   readonly label: string;
@@ -14,26 +14,19 @@ export interface Detection {
   readonly box: Box;
 }
 
-/** Per frame-geometry state reused across frames: the tensor, its padding and the resize tables. */
-interface Prepared {
-  readonly source: Size;
-  readonly letterbox: Letterbox;
-  readonly tables: { x: ReturnType<typeof axisTable>; y: ReturnType<typeof axisTable> };
-}
-
 /**
- * Object detector around one ONNX Runtime session: letterbox into a reused
- * input tensor, run, decode with the configured head, class-wise NMS, map
- * back to source pixels. Runs wherever it is constructed; the agent builds
- * it inside the inference worker because `run()` blocks its thread.
+ * Object detector around one ONNX Runtime session: run on an input tensor
+ * built to `recipe` (by the capture thread, see capture/tensor-builder.ts),
+ * decode with the configured head, class-wise NMS, map back to source
+ * pixels. The agent runs it inside the inference worker because `run()`
+ * blocks its thread.
  */
 export class Detector {
   private readonly head: DetectorHead;
-  private readonly input: Float32Array;
-  private readonly inputTensor: ort.Tensor;
-  private readonly norm: Normalisation;
   private readonly allowed: ReadonlySet<number> | null;
-  private prepared: Prepared | null = null;
+  readonly recipe: TensorRecipe;
+  /** The letterbox depends only on the source size, which changes only when a camera's resolution does. */
+  private letterbox: { source: Size; geometry: Letterbox } | null = null;
 
   constructor(
     private readonly session: ort.InferenceSession,
@@ -42,9 +35,7 @@ export class Detector {
     readonly inputSize: Size,
   ) {
     this.head = createDetectorHead(config.type);
-    this.input = new Float32Array(3 * inputSize.width * inputSize.height);
-    this.inputTensor = new ort.Tensor('float32', this.input, [1, 3, inputSize.height, inputSize.width]);
-    this.norm = { channelOrder: this.head.recipe.channelOrder, scale: this.head.recipe.scale, mean: [0, 0, 0], std: [1, 1, 1] };
+    this.recipe = { ...inputSize, ...this.head.recipe };
     this.allowed = config.classes.length === 0 ? null : new Set(config.classes.map((name) => labels.indexOf(name)));
   }
 
@@ -59,22 +50,12 @@ export class Detector {
     return { width: w, height: h };
   }
 
-  async detect(image: BgrImage): Promise<Detection[]> {
-    const prepared = this.prepare(image);
-    const { letterbox } = prepared;
-    resizeIntoTensor(
-      image,
-      { x: 0, y: 0, width: image.width, height: image.height },
-      this.input,
-      0,
-      this.inputSize.width,
-      this.inputSize.height,
-      { x: letterbox.padX, y: letterbox.padY, width: letterbox.resized.width, height: letterbox.resized.height },
-      this.norm,
-      prepared.tables,
-    );
-    const feeds = { [this.session.inputNames[0]!]: this.inputTensor };
-    const outputs = await this.session.run(feeds);
+  /** `tensor` is the letterboxed frame (NCHW float32, `recipe`); boxes come back in `source` pixels. */
+  async detect(tensor: Float32Array, source: Size): Promise<Detection[]> {
+    const expected = 3 * this.inputSize.width * this.inputSize.height;
+    if (tensor.length !== expected) throw new Error(`detector input has ${tensor.length} values, the model takes ${expected}`);
+    const input = new ort.Tensor('float32', tensor, [1, 3, this.inputSize.height, this.inputSize.width]);
+    const outputs = await this.session.run({ [this.session.inputNames[0]!]: input });
     const output = outputs[this.session.outputNames[0]!]!;
     const candidates = this.head.decode(output.data as Float32Array, output.dims, {
       inputSize: this.inputSize,
@@ -82,26 +63,20 @@ export class Detector {
       allowedClasses: this.allowed,
     });
     const kept = classwiseNms(candidates, this.config.nms_iou_threshold, this.config.max_detections);
+    const letterbox = this.letterboxFor(source);
     return kept.map((c) => ({
       label: this.labels[c.classId] ?? `class_${c.classId}`,
       classId: c.classId,
       score: c.score,
-      box: unletterboxBox(c.box, letterbox, prepared.source),
+      box: unletterboxBox(c.box, letterbox, source),
     }));
   }
 
-  /** Geometry changes only when the camera's resolution does, so padding and tables are rebuilt only then. */
-  private prepare(image: BgrImage): Prepared {
-    const p = this.prepared;
-    if (p && p.source.width === image.width && p.source.height === image.height) return p;
-    const source = { width: image.width, height: image.height };
-    const letterbox = computeLetterbox(source, this.inputSize, this.head.recipe.placement);
-    fillPlanes(this.input, 0, this.inputSize.width * this.inputSize.height, this.head.recipe.padValue, this.norm);
-    const tables = {
-      x: axisTable(0, image.width, image.width, letterbox.resized.width),
-      y: axisTable(0, image.height, image.height, letterbox.resized.height),
-    };
-    this.prepared = { source, letterbox, tables };
-    return this.prepared;
+  private letterboxFor(source: Size): Letterbox {
+    const cached = this.letterbox;
+    if (cached && cached.source.width === source.width && cached.source.height === source.height) return cached.geometry;
+    const geometry = computeLetterbox(source, this.inputSize, this.head.recipe.placement);
+    this.letterbox = { source, geometry };
+    return geometry;
   }
 }

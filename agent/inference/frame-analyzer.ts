@@ -4,6 +4,7 @@ import { Classifier, type Classification } from './classifier.js';
 import { Detector } from './detector.js';
 import { readLabels } from './labels.js';
 import type { Box } from './letterbox.js';
+import type { TensorRecipe } from '../capture/tensor-builder.js';
 import type { LoadedModelInfo } from './protocol.js';
 import { loadSession } from './sessions.js';
 import type { BgrImage } from './tensor-fill.js';
@@ -23,7 +24,7 @@ export class FrameAnalyzer {
   private constructor(
     private readonly detector: Detector,
     private readonly classifier: Classifier | null,
-    readonly info: { detector: LoadedModelInfo & { inputSize: Detector['inputSize'] }; classifier: LoadedModelInfo | null },
+    readonly info: { detector: LoadedModelInfo & { recipe: TensorRecipe }; classifier: LoadedModelInfo | null },
   ) {}
 
   static async load(options: AnalyzerOptions): Promise<FrameAnalyzer> {
@@ -32,11 +33,11 @@ export class FrameAnalyzer {
     const inputSize = Detector.inputSizeOf(det.session, options.detector.model);
     const detector = new Detector(det.session, options.detector, detectorLabels, inputSize);
     const cls = options.classifier && options.classifier.enabled ? options.classifier : null;
-    if (!cls) return new FrameAnalyzer(detector, null, { detector: { ...pick(det), inputSize }, classifier: null });
+    if (!cls) return new FrameAnalyzer(detector, null, { detector: { ...pick(det), recipe: detector.recipe }, classifier: null });
     const classifierLabels = readLabels(cls.labels);
     const clsSession = await loadSession(cls.model, options.inference);
     return new FrameAnalyzer(detector, new Classifier(clsSession.session, cls, classifierLabels), {
-      detector: { ...pick(det), inputSize },
+      detector: { ...pick(det), recipe: detector.recipe },
       classifier: pick(clsSession),
     });
   }
@@ -47,9 +48,10 @@ export class FrameAnalyzer {
     return this.classifier.classify(image, boxes);
   }
 
-  async analyze(image: BgrImage): Promise<{ objects: DetectedObject[]; timings: InferenceTimings }> {
+  /** `tensor` is the detector input built from `image` to `info.detector.recipe`; the classifier crops from `image`. */
+  async analyze(image: BgrImage, tensor: Float32Array): Promise<{ objects: DetectedObject[]; timings: InferenceTimings }> {
     const t0 = performance.now();
-    const detections = await this.detector.detect(image);
+    const detections = await this.detector.detect(tensor, image);
     const t1 = performance.now();
     const objects: DetectedObject[] = detections.map((d) => ({ label: d.label, score: d.score, box: d.box, class: null }));
     let classifiedObjects = 0;

@@ -3,7 +3,7 @@ import type { VigilConfig } from '../config/schema.js';
 import { ErrorCode, VigilError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { VigilMetrics } from '../metrics/registry.js';
-import type { DetectedObject, Frame, InferenceTimings } from '../pipeline/frame.js';
+import type { CapturedFrame, DetectedObject, Frame, InferenceTimings } from '../pipeline/frame.js';
 import { backoffDelaySeconds } from '../util/backoff.js';
 import { delay, systemClock, type Clock } from '../util/clock.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
@@ -18,7 +18,7 @@ export interface InferenceOutcome {
 export type ModelsInfo = Extract<FromInferenceWorker, { type: 'ready' }>;
 
 interface Pending {
-  readonly frame: Frame;
+  readonly frame: CapturedFrame;
   readonly sentAt: number;
   resolve(outcome: InferenceOutcome): void;
   reject(err: Error): void;
@@ -86,14 +86,15 @@ export class InferenceEngine extends TypedEmitter<{ fatal: Error; restarted: { r
     return this.info;
   }
 
-  infer(frame: Frame): Promise<InferenceOutcome> {
+  /** The frame's pixels and tensor move to the worker; the pixels come back with the outcome. */
+  infer(frame: CapturedFrame): Promise<InferenceOutcome> {
     const worker = this.worker;
     if (!worker || this.restarting) return Promise.reject(new VigilError(ErrorCode.INFERENCE_FAILED, 'inference worker is restarting'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { frame, sentAt: this.clock.now(), resolve, reject });
-      const message: ToInferenceWorker = { type: 'infer', id, meta: frame.meta, data: frame.data };
-      worker.postMessage(message, [frame.data]);
+      const message: ToInferenceWorker = { type: 'infer', id, meta: frame.meta, data: frame.data, tensor: frame.tensor };
+      worker.postMessage(message, [frame.data, frame.tensor]);
     });
   }
 

@@ -31,10 +31,10 @@ async function main(): Promise<void> {
       return;
     }
     chain = chain.then(async () => {
-      const { id, meta, data: pixels } = message;
+      const { id, meta, data: pixels, tensor } = message;
       try {
         const image = { data: new Uint8Array(pixels), width: meta.width, height: meta.height };
-        const { objects, timings } = await analyzer.analyze(image);
+        const { objects, timings } = await analyzer.analyze(image, new Float32Array(tensor));
         post({ type: 'result', id, objects, timings, data: pixels }, [pixels]);
       } catch (err) {
         post({ type: 'error', id, message: errorMessage(err), data: pixels }, [pixels]);

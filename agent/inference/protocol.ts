@@ -1,6 +1,6 @@
 import type { ClassifierConfig, DetectorConfig, InferenceConfig, Provider } from '../config/schema.js';
 import type { DetectedObject, FrameMeta, InferenceTimings } from '../pipeline/frame.js';
-import type { Size } from './letterbox.js';
+import type { TensorRecipe } from '../capture/tensor-builder.js';
 
 export interface InferenceWorkerData {
   readonly detector: DetectorConfig;
@@ -8,7 +8,7 @@ export interface InferenceWorkerData {
   readonly inference: InferenceConfig;
 }
 
-export type ToInferenceWorker = { type: 'infer'; id: number; meta: FrameMeta; data: ArrayBuffer } | { type: 'stop' };
+export type ToInferenceWorker = { type: 'infer'; id: number; meta: FrameMeta; data: ArrayBuffer; tensor: ArrayBuffer } | { type: 'stop' };
 
 export interface LoadedModelInfo {
   readonly provider: Provider;
@@ -16,7 +16,7 @@ export interface LoadedModelInfo {
 }
 
 export type FromInferenceWorker =
-  | { type: 'ready'; detector: LoadedModelInfo & { inputSize: Size }; classifier: LoadedModelInfo | null }
+  | { type: 'ready'; detector: LoadedModelInfo & { recipe: TensorRecipe }; classifier: LoadedModelInfo | null }
   | { type: 'failed'; code: string; message: string }
   | { type: 'result'; id: number; objects: DetectedObject[]; timings: InferenceTimings; data: ArrayBuffer }
   | { type: 'error'; id: number; message: string; data: ArrayBuffer };

@@ -40,6 +40,7 @@ export async function loadSession(modelPath: string, config: InferenceConfig): P
         intraOpNumThreads: config.intra_op_threads,
         interOpNumThreads: config.inter_op_threads,
         graphOptimizationLevel: 'all',
+        extra: { session: { intra_op: { allow_spinning: config.allow_spinning ? '1' : '0' } } },
         // Fatal only: a provider that cannot load is reported once, by us, as a warning.
         logSeverityLevel: 4,
       });

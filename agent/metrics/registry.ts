@@ -83,7 +83,7 @@ export class VigilMetrics {
   });
   readonly detectorInference = new Histogram({
     name: 'detector_inference_seconds',
-    help: 'Time in seconds of one detector run, preprocessing and decoding included',
+    help: 'Time in seconds of one detector run with output decoding and NMS (the input tensor is built on the capture thread)',
     labelNames: ['camera'],
     buckets: WORK_BUCKETS,
     registers: [this.registry],

@@ -4,12 +4,12 @@ import type { InferenceEngine } from '../inference/inference-engine.js';
 import type { Logger } from '../log.js';
 import type { VigilMetrics } from '../metrics/registry.js';
 import type { FrameQueue } from '../queue/frame-queue.js';
-import type { Frame } from './frame.js';
+import type { CapturedFrame } from './frame.js';
 import type { SinkFanout } from './sinks.js';
 
 export interface CameraLane {
   readonly source: CameraSource;
-  readonly queue: FrameQueue<Frame>;
+  readonly queue: FrameQueue<CapturedFrame>;
   readonly onDemand: boolean;
 }
 
@@ -69,7 +69,7 @@ export class InferenceDispatcher {
     return undefined;
   }
 
-  private dispatch(frame: Frame): void {
+  private dispatch(frame: CapturedFrame): void {
     const dequeuedAt = performance.now();
     this.engine.infer(frame).then(
       (outcome) => {

@@ -18,6 +18,11 @@ export interface Frame {
   readonly data: ArrayBuffer;
 }
 
+/** A frame fresh from capture, with the detector's input tensor (NCHW float32) already built beside it. */
+export interface CapturedFrame extends Frame {
+  readonly tensor: ArrayBuffer;
+}
+
 export interface DetectedObject {
   readonly label: string;
   readonly score: number;

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadOpenCvBinding, prepareOpenCvEnvironment, type CvBinding } from '../../agent/capture/opencv-binding.js';
+import { buildDetectorTensor } from '../../agent/capture/tensor-builder.js';
 import { parseConfig } from '../../agent/config/load.js';
 import { FrameAnalyzer } from '../../agent/inference/frame-analyzer.js';
 import type { Box } from '../../agent/inference/letterbox.js';
@@ -42,6 +43,13 @@ const read = (file: string): BgrImage => {
   return { data: new Uint8Array(mat.getData()), width: mat.cols, height: mat.rows };
 };
 
+/** Detector input built by the same native code the capture thread uses. */
+const analyze = (analyzer: FrameAnalyzer, file: string): ReturnType<FrameAnalyzer['analyze']> => {
+  const mat = cv.imread(media(file), cv.IMREAD_COLOR);
+  const image = { data: new Uint8Array(mat.getData()), width: mat.cols, height: mat.rows };
+  return analyzer.analyze(image, new Float32Array(buildDetectorTensor(cv, mat, analyzer.info.detector.recipe)));
+};
+
 const config = (classifier: boolean) =>
   parseConfig(
     [
@@ -64,7 +72,7 @@ describe('detector (YOLOX-Nano) on still images', () => {
 
   for (const [file, expected] of Object.entries(EXPECTED)) {
     it(`finds ${expected.map((e) => e.label).join(', ')} in ${file}`, async () => {
-      const { objects } = await analyzer.analyze(read(file));
+      const { objects } = await analyze(analyzer, file);
       for (const want of expected) {
         const best = Math.max(0, ...objects.filter((o) => o.label === want.label).map((o) => iou(o.box, want.box)));
         expect(best, `${want.label} at [${want.box.join(', ')}]`).toBeGreaterThanOrEqual(0.5);
@@ -73,7 +81,7 @@ describe('detector (YOLOX-Nano) on still images', () => {
   }
 
   it('scores match the published reference within 0.1', async () => {
-    const { objects } = await analyzer.analyze(read('messi5.jpg'));
+    const { objects } = await analyze(analyzer, 'messi5.jpg');
     const ball = objects.find((o) => o.label === 'sports ball');
     const person = objects.find((o) => o.label === 'person');
     expect(ball?.score).toBeCloseTo(0.89, 1);
@@ -83,7 +91,7 @@ describe('detector (YOLOX-Nano) on still images', () => {
   it('keeps only allowed classes', async () => {
     const c = config(false);
     const onlyDogs = await FrameAnalyzer.load({ detector: { ...c.detector, classes: ['dog'] }, classifier: null, inference: c.inference });
-    const { objects } = await onlyDogs.analyze(read('dog.jpg'));
+    const { objects } = await analyze(onlyDogs, 'dog.jpg');
     expect(objects.map((o) => o.label)).toEqual(['dog']);
   });
 });
@@ -116,7 +124,7 @@ describe('classifier (MobileNetV2 int8) on still images', () => {
   }
 
   it('attaches a class to detected objects of the configured labels', async () => {
-    const { objects, timings } = await analyzer.analyze(read('dog.jpg'));
+    const { objects, timings } = await analyze(analyzer, 'dog.jpg');
     const dog = objects.find((o) => o.label === 'dog');
     expect(dog?.class?.label).toBeTruthy();
     expect(dog!.class!.score).toBeGreaterThan(0.2);
