@@ -39,7 +39,7 @@ export class Agent extends TypedEmitter<{ fatal: Error }> {
     super();
     const sinks = new SinkFanout([new MetricsSink(this.metrics), ...extraSinks], logger.child({ component: 'sinks' }));
     this.engine = new InferenceEngine({ config, logger: logger.child({ component: 'inference' }), metrics: this.metrics });
-    this.dispatcher = new InferenceDispatcher(this.engine, sinks, this.metrics, logger.child({ component: 'dispatcher' }), config.inference.pipeline_depth);
+    this.dispatcher = new InferenceDispatcher(this.engine, sinks, this.metrics, logger.child({ component: 'dispatcher' }));
     this.http = new HttpServer(config.http, this.metrics.registry, logger.child({ component: 'http' }));
     for (const camera of config.cameras.filter((c) => c.enabled)) {
       const source = new CameraSource({ camera, logger, metrics: this.metrics });

@@ -84,6 +84,12 @@ const inference = z
     /** Tried in order; the first that loads is used, each fallback logged. */
     providers: z.array(z.enum(PROVIDERS)).min(1).default(['tensorrt', 'cuda', 'cpu']),
     device_id: z.number().int().min(0).default(0),
+    /**
+     * Inference workers, each with its own session, working on different
+     * frames. `auto`: on a CPU one single-thread worker per core (up to 8),
+     * on a GPU one.
+     */
+    workers: z.union([z.literal('auto'), z.number().int().min(1).max(8)]).default('auto'),
     /** 0 lets ONNX Runtime pick (one per core). */
     intra_op_threads: z.number().int().min(0).max(64).default(0),
     inter_op_threads: z.number().int().min(0).max(64).default(1),
@@ -92,7 +98,7 @@ const inference = z
      * device with few cores that burns the CPU capture needs.
      */
     allow_spinning: z.boolean().default(false),
-    /** Frames handed to the inference worker ahead of time, so it never idles waiting for the main thread. */
+    /** Frames handed to each inference worker ahead of time, so it never idles waiting for the main thread. */
     pipeline_depth: z.number().int().min(1).max(4).default(2),
     /** An inference taking longer than this counts as stuck and the worker is restarted. */
     stuck_timeout_seconds: seconds.default(30),

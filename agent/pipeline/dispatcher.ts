@@ -13,14 +13,21 @@ export interface CameraLane {
   readonly onDemand: boolean;
 }
 
+/** Per camera: results are published in capture order even when several workers finish out of order. */
+interface LaneState {
+  readonly lane: CameraLane;
+  published: Promise<void>;
+}
+
 /**
- * Moves frames from the camera queues to the inference worker, round-robin
- * across cameras, keeping `depth` frames in flight so the worker starts the
- * next frame the moment it finishes one instead of waiting a round trip to
- * the main thread. Results go to the sink fan-out.
+ * Moves frames from the camera queues to the inference workers, round-robin
+ * across cameras, keeping up to `pipeline_depth` frames in each worker so it
+ * starts the next frame the moment it finishes one instead of waiting a
+ * round trip to the main thread. Results go to the sink fan-out, per camera
+ * in capture order.
  */
 export class InferenceDispatcher {
-  private readonly lanes: CameraLane[] = [];
+  private readonly lanes: LaneState[] = [];
   private next = 0;
   private running = false;
   private lastErrorLogAt = 0;
@@ -30,11 +37,10 @@ export class InferenceDispatcher {
     private readonly sinks: SinkFanout,
     private readonly metrics: VigilMetrics,
     private readonly logger: Logger,
-    private readonly depth: number,
   ) {}
 
   addLane(lane: CameraLane): void {
-    this.lanes.push(lane);
+    this.lanes.push({ lane, published: Promise.resolve() });
   }
 
   start(): void {
@@ -48,34 +54,43 @@ export class InferenceDispatcher {
 
   /** Call whenever a queue gained a frame or a slot freed up. */
   pump(): void {
-    while (this.running && this.engine.healthy && this.engine.inFlight < this.depth) {
-      const lane = this.nextLane();
-      if (!lane) return;
+    while (this.running && this.engine.hasRoom) {
+      const state = this.nextLane();
+      if (!state) return;
+      const { lane } = state;
       const frame = lane.queue.shift()!;
       this.metrics.queueSize.set({ camera: lane.source.name }, lane.queue.size);
       if (lane.onDemand) lane.source.grantCredit(1);
-      this.dispatch(frame);
+      this.dispatch(state, frame);
     }
   }
 
-  private nextLane(): CameraLane | undefined {
+  private nextLane(): LaneState | undefined {
     for (let i = 0; i < this.lanes.length; i++) {
-      const lane = this.lanes[(this.next + i) % this.lanes.length]!;
-      if (lane.queue.size > 0) {
+      const state = this.lanes[(this.next + i) % this.lanes.length]!;
+      if (state.lane.queue.size > 0) {
         this.next = (this.next + i + 1) % this.lanes.length;
-        return lane;
+        return state;
       }
     }
     return undefined;
   }
 
-  private dispatch(frame: CapturedFrame): void {
+  private dispatch(state: LaneState, frame: CapturedFrame): void {
     const dequeuedAt = performance.now();
-    this.engine.infer(frame).then(
-      (outcome) => {
-        this.sinks.publish({ frame: outcome.frame, objects: outcome.objects, timings: outcome.timings, dequeuedAt, completedAt: performance.now() });
-        this.pump();
+    const outcome = this.engine.infer(frame);
+    // completedAt is when this frame's results were ready, even if an earlier frame holds its publication back.
+    const ready = outcome.then((o) => ({ o, completedAt: performance.now() }));
+    const previous = state.published;
+    state.published = ready.then(
+      async ({ o, completedAt }) => {
+        await previous;
+        this.sinks.publish({ frame: o.frame, objects: o.objects, timings: o.timings, dequeuedAt, completedAt });
       },
+      () => previous,
+    );
+    void ready.then(
+      () => this.pump(),
       (err: unknown) => {
         // Frames in flight at shutdown are not errors.
         if (!this.running) return;

@@ -1,0 +1,108 @@
+import { Worker } from 'node:worker_threads';
+import { ErrorCode, VigilError } from '../errors.js';
+import type { CapturedFrame, DetectedObject, Frame, InferenceTimings } from '../pipeline/frame.js';
+import type { FromInferenceWorker, InferenceWorkerData, ToInferenceWorker } from './protocol.js';
+
+export interface InferenceOutcome {
+  readonly frame: Frame;
+  readonly objects: DetectedObject[];
+  readonly timings: InferenceTimings;
+}
+
+export type ModelsInfo = Extract<FromInferenceWorker, { type: 'ready' }>;
+
+interface Pending {
+  readonly frame: CapturedFrame;
+  readonly sentAt: number;
+  resolve(outcome: InferenceOutcome): void;
+  reject(err: Error): void;
+}
+
+/**
+ * One inference worker thread and the frames it holds. Never terminate()d:
+ * onnxruntime-node throws a C++ Napi::Error when its thread is torn down
+ * mid-run, which aborts the whole process (measured). `retire()` asks it to
+ * leave once its current run returns; a wedged one is left behind.
+ */
+export class InferenceWorkerHandle {
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private retired = false;
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly info: ModelsInfo,
+    private readonly now: () => number,
+  ) {}
+
+  /** Starts a worker and waits for its models; a bad model rejects with the worker's VigilError. */
+  static spawn(data: InferenceWorkerData, now: () => number, onLost: (handle: InferenceWorkerHandle, reason: string) => void): Promise<InferenceWorkerHandle> {
+    const worker = new Worker(new URL('./inference-worker.js', import.meta.url), { workerData: data });
+    return new Promise((resolve, reject) => {
+      let handle: InferenceWorkerHandle | null = null;
+      worker.on('message', (message: FromInferenceWorker) => {
+        if (message.type === 'ready') {
+          handle = new InferenceWorkerHandle(worker, message, now);
+          resolve(handle);
+        } else if (message.type === 'failed') {
+          worker.postMessage({ type: 'stop' } satisfies ToInferenceWorker);
+          reject(new VigilError(message.code as ErrorCode, message.message));
+        } else {
+          handle?.settle(message);
+        }
+      });
+      worker.on('error', (err) => {
+        if (!handle) reject(new VigilError(ErrorCode.WORKER_CRASHED, `inference worker failed to start: ${err.message}`, { cause: err }));
+        else if (!handle.retired) onLost(handle, `crashed: ${err.message}`);
+      });
+      worker.on('exit', (code) => {
+        if (!handle) reject(new VigilError(ErrorCode.WORKER_CRASHED, `inference worker exited with code ${code} while loading models`));
+        else if (!handle.retired) onLost(handle, `exited with code ${code}`);
+      });
+    });
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /** Milliseconds the oldest frame in this worker has been waiting (0 when idle). */
+  get oldestAge(): number {
+    let oldest = 0;
+    const now = this.now();
+    for (const p of this.pending.values()) oldest = Math.max(oldest, now - p.sentAt);
+    return oldest;
+  }
+
+  /** The frame's pixels and tensor move to the worker; the pixels come back with the outcome. */
+  infer(frame: CapturedFrame): Promise<InferenceOutcome> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { frame, sentAt: this.now(), resolve, reject });
+      const message: ToInferenceWorker = { type: 'infer', id, meta: frame.meta, data: frame.data, tensor: frame.tensor };
+      this.worker.postMessage(message, [frame.data, frame.tensor]);
+    });
+  }
+
+  /** Fails whatever it holds, asks it to leave, and resolves when (if ever) its thread exits. */
+  retire(reason: string): Promise<void> {
+    this.retired = true;
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      p.reject(new VigilError(ErrorCode.INFERENCE_FAILED, reason));
+    }
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.postMessage({ type: 'stop' } satisfies ToInferenceWorker);
+    return exited;
+  }
+
+  private settle(message: Extract<FromInferenceWorker, { type: 'result' | 'error' }>): void {
+    const pending = this.pending.get(message.id);
+    if (!pending) return;
+    this.pending.delete(message.id);
+    // The pixels went to the worker and came back: the same frame, owned here again.
+    const frame: Frame = { meta: pending.frame.meta, data: message.data };
+    if (message.type === 'result') pending.resolve({ frame, objects: message.objects, timings: message.timings });
+    else pending.reject(new VigilError(ErrorCode.INFERENCE_FAILED, `inference failed on ${frame.meta.camera} frame ${frame.meta.seq}: ${message.message}`));
+  }
+}
