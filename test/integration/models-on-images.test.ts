@@ -99,7 +99,10 @@ describe('detector (YOLOX-Nano) on still images', () => {
 describe('classifier (MobileNetV2 int8) on still images', () => {
   const CASES: [string, string, number][] = [
     ['squirrel_cls.jpg', 'fox squirrel', 0.9],
-    // orange scores ~0.56 here against the published 94.5 %: same label, different resize path; see the issue note.
+    // orange: 0.56 here. The published 94.5 % is not reproducible from the published recipe:
+    // an independent plain loop (OpenCV resize of the short side to 256, centre crop 224,
+    // RGB, ImageNet mean/std) gives 0.465 with this int8 model, while squirrel (0.99) and
+    // baboon (0.84) match theirs. The label is what this test holds to.
     ['orange.jpg', 'orange', 0.5],
     ['baboon.jpg', 'baboon', 0.8],
   ];
