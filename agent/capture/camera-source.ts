@@ -95,7 +95,7 @@ export class CameraSource extends TypedEmitter<{ frame: CapturedFrame; status: C
 
   private spawn(): void {
     this.lastWorkerMessageAt = this.clock.now();
-    const workerData: CaptureWorkerData = { camera: this.deps.camera, firstSeq: this.nextSeq, firstVideoIndex: this.videoIndex, recipe: this.recipe! };
+    const workerData: CaptureWorkerData = { camera: this.deps.camera, firstSeq: this.nextSeq, firstVideoIndex: this.videoIndex, recipe: this.recipe!, credits: Math.max(0, this.credits) };
     const worker = new Worker(new URL('./capture-worker.js', import.meta.url), { workerData });
     this.worker = worker;
     worker.on('message', (message: FromCaptureWorker) => this.onMessage(message));

@@ -17,14 +17,14 @@ import { buildDetectorTensor, ownBuffer } from './tensor-builder.js';
 import type { CaptureWorkerData, FromCaptureWorker, ToCaptureWorker } from './protocol.js';
 
 const port = parentPort!;
-const { camera, firstSeq, firstVideoIndex, recipe } = workerData as CaptureWorkerData;
+const { camera, firstSeq, firstVideoIndex, recipe, credits: initialCredits } = workerData as CaptureWorkerData;
 const urls = Array.isArray(camera.url) ? camera.url : [camera.url];
 const cv: CvBinding = loadOpenCvBinding();
 const stopping = new AbortController();
 const post = (message: FromCaptureWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
 
 let reconnectRequested: string | null = null;
-let credits = camera.queue_capacity;
+let credits = initialCredits;
 let creditWaiter: (() => void) | null = null;
 
 port.on('message', (message: ToCaptureWorker) => {

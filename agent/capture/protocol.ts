@@ -8,6 +8,8 @@ export interface CaptureWorkerData {
   readonly firstSeq: number;
   readonly firstVideoIndex: number;
   readonly recipe: TensorRecipe;
+  /** `on_demand` files: frames the queue has room for right now (a replacement worker continues the count). */
+  readonly credits: number;
 }
 
 export type ToCaptureWorker =

@@ -96,11 +96,3 @@ export function resizeIntoTensor(
     }
   }
 }
-
-/** Fills the three planes at `offset` with one normalised pixel value (letterbox padding). */
-export function fillPlanes(tensor: Float32Array, offset: number, plane: number, value: number, norm: Normalisation): void {
-  for (let p = 0; p < 3; p++) {
-    const v = (value * norm.scale - norm.mean[p]!) / norm.std[p]!;
-    tensor.fill(v, offset + p * plane, offset + (p + 1) * plane);
-  }
-}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { axisTable, fillPlanes, resizeIntoTensor, type BgrImage, type Normalisation } from '../../agent/inference/tensor-fill.js';
+import { axisTable, resizeIntoTensor, type BgrImage, type Normalisation } from '../../agent/inference/tensor-fill.js';
 
 const RAW_BGR: Normalisation = { channelOrder: 'bgr', scale: 1, mean: [0, 0, 0], std: [1, 1, 1] };
 const RAW_RGB: Normalisation = { ...RAW_BGR, channelOrder: 'rgb' };
@@ -120,25 +120,5 @@ describe('resizeIntoTensor', () => {
     resizeIntoTensor(IMG, { x: 0, y: 0, width: 2, height: 2 }, a, 0, 4, 4, place, RAW_BGR);
     resizeIntoTensor(IMG, { x: 0, y: 0, width: 2, height: 2 }, b, 0, 4, 4, place, RAW_BGR, { x: axisTable(0, 2, 2, 4), y: axisTable(0, 2, 2, 4) });
     expect(Array.from(b)).toEqual(Array.from(a));
-  });
-});
-
-describe('fillPlanes', () => {
-  it('fills three planes at the offset with the normalised pad value', () => {
-    const plane = 4;
-    const tensor = new Float32Array(2 + 3 * plane + 2).fill(9);
-    const norm: Normalisation = { channelOrder: 'rgb', scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
-    fillPlanes(tensor, 2, plane, 114, norm);
-    expect([tensor[0], tensor[1], tensor[14], tensor[15]]).toEqual([9, 9, 9, 9]);
-    // (114/255 − 0.485)/0.229 = −0.165682; (114/255 − 0.456)/0.224 = −0.039916; (114/255 − 0.406)/0.225 = 0.182484
-    for (let i = 2; i < 6; i++) expect(tensor[i]).toBeCloseTo(-0.165682, 5);
-    for (let i = 6; i < 10; i++) expect(tensor[i]).toBeCloseTo(-0.039916, 5);
-    for (let i = 10; i < 14; i++) expect(tensor[i]).toBeCloseTo(0.182484, 5);
-  });
-
-  it('raw 0..255 recipe keeps the value as is', () => {
-    const tensor = new Float32Array(6);
-    fillPlanes(tensor, 0, 2, 114, RAW_BGR);
-    expect(Array.from(tensor)).toEqual([114, 114, 114, 114, 114, 114]);
   });
 });
