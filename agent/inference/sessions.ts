@@ -31,6 +31,10 @@ function providerOption(provider: Provider, config: InferenceConfig): ort.Infere
  * fallback inside one session), so the provider reported is the one running.
  */
 export async function loadSession(modelPath: string, config: InferenceConfig): Promise<LoadedSession> {
+  // ONNX Runtime's process-wide logger prints every failed provider load to
+  // stderr as raw colour-coded lines; each failure reaches us as an exception
+  // and is logged once as a JSON warning, so its own logger stays quiet.
+  ort.env.logLevel = 'fatal';
   const fallbacks: string[] = [];
   let lastError: unknown;
   for (const provider of config.providers) {
