@@ -6,14 +6,15 @@ import { media, REPO_ROOT } from './testdata.js';
 import { waitFor } from './wait.js';
 
 /**
- * H.264 MP4 made from vtest.avi with ffmpeg, looped `loops` times, cached in
- * the temp folder across test files (building it takes a few seconds).
+ * The first `seconds` of vtest.avi as H.264 MP4, made with ffmpeg and cached
+ * in the temp folder across test files. Short, so the server's loop is
+ * crossed within a test.
  */
-export function h264TestFile(loops = 3): string {
-  const file = join(tmpdir(), `vigil-vtest-h264-x${loops}.mp4`);
+export function h264TestFile(seconds = 4): string {
+  const file = join(tmpdir(), `vigil-vtest-h264-${seconds}s.mp4`);
   if (!existsSync(file)) {
     const partial = `${file}.partial.mp4`;
-    execFileSync('ffmpeg', ['-nostdin', '-loglevel', 'error', '-y', '-stream_loop', String(loops - 1), '-i', media('vtest.avi'),
+    execFileSync('ffmpeg', ['-nostdin', '-loglevel', 'error', '-y', '-i', media('vtest.avi'), '-t', String(seconds),
       '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '10', '-pix_fmt', 'yuv420p', '-an', partial]);
     execFileSync('mv', [partial, file]);
   }

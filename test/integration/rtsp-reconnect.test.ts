@@ -37,8 +37,9 @@ describe('RTSP capture: disconnect, reconnect, freeze', () => {
     await server?.kill();
   });
 
-  it('processes frames from the live camera while the unreachable one is reported disconnected', async () => {
-    await waitFor(async () => (await processed('live')) >= 20, '20 frames from the live camera', 30_000);
+  it('processes frames from the live camera, across the server looping its 4 s file, while the unreachable one is reported disconnected', async () => {
+    await waitFor(async () => (await processed('live')) >= 60, '60 frames (6 s) from the live camera', 30_000);
+    expect(await metric('detector_disconnected_seconds_total', 'live')).toBe(0);
     await waitFor(async () => (await disconnected('dead')) === 1, 'dead camera disconnected', 15_000);
     expect(await disconnected('live')).toBe(0);
     const before = await processed('live');
