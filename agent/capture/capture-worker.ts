@@ -6,6 +6,7 @@
  * transferred ArrayBuffers.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThisThreadPriority, WORKER_NICENESS } from '../util/thread-priority.js';
 import { errorMessage, ErrorCode } from '../errors.js';
 import { epochNow } from '../pipeline/frame.js';
 import { backoffDelaySeconds } from '../util/backoff.js';
@@ -17,6 +18,7 @@ import { buildDetectorTensor, ownBuffer } from './tensor-builder.js';
 import type { CaptureWorkerData, FromCaptureWorker, ToCaptureWorker } from './protocol.js';
 
 const port = parentPort!;
+lowerThisThreadPriority(WORKER_NICENESS);
 const { camera, firstSeq, firstVideoIndex, recipe, credits: initialCredits } = workerData as CaptureWorkerData;
 const urls = Array.isArray(camera.url) ? camera.url : [camera.url];
 const cv: CvBinding = loadOpenCvBinding();

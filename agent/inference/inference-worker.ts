@@ -4,11 +4,13 @@
  * loop. Frames arrive transferred and go back transferred with the results.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThisThreadPriority, WORKER_NICENESS } from '../util/thread-priority.js';
 import { errorMessage, ErrorCode, VigilError } from '../errors.js';
 import { FrameAnalyzer } from './frame-analyzer.js';
 import type { FromInferenceWorker, InferenceWorkerData, ToInferenceWorker } from './protocol.js';
 
 const port = parentPort!;
+lowerThisThreadPriority(WORKER_NICENESS);
 const post = (message: FromInferenceWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
 
 async function main(): Promise<void> {

@@ -47,6 +47,8 @@ describe('full load: bounded queues, counted drops, responsive /metrics', () => 
     }
     latencies.sort((a, b) => a - b);
     expect(latencies[Math.floor(latencies.length * 0.95)]!).toBeLessThan(50);
+    // Measured here: median ~7 ms, worst ~26 ms; this test's own client competes for the same 2 cores.
+    expect(latencies[latencies.length - 1]!).toBeLessThan(100);
     // Memory levels off: the second half of the run grows less than 10 % over the first sample of it.
     const mid = rss[Math.floor(rss.length / 2)]!;
     expect(Math.max(...rss.slice(rss.length / 2))).toBeLessThan(mid * 1.1);
