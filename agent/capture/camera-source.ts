@@ -8,7 +8,7 @@ import { backoffDelaySeconds } from '../util/backoff.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import type { CaptureWorkerData, FromCaptureWorker, ToCaptureWorker } from './protocol.js';
-import type { TensorRecipe } from './tensor-builder.js';
+import type { TensorRecipe } from '../inference/decoders/index.js';
 
 export type CameraState = 'connecting' | 'connected' | 'disconnected' | 'ended' | 'stopped';
 

@@ -1,6 +1,6 @@
 import type { CameraConfig } from '../config/schema.js';
 import type { FrameMeta } from '../pipeline/frame.js';
-import type { TensorRecipe } from './tensor-builder.js';
+import type { TensorRecipe } from '../inference/decoders/index.js';
 
 export interface CaptureWorkerData {
   readonly camera: CameraConfig;

@@ -1,16 +1,6 @@
-import { computeLetterbox, type LetterboxPlacement, type Size } from '../inference/letterbox.js';
+import type { TensorRecipe } from '../inference/decoders/index.js';
+import { computeLetterbox, type Size } from '../inference/letterbox.js';
 import type { CvBinding, CvMat } from './opencv-binding.js';
-
-/** How the detector wants its input: decided by the model and its head type, sent to every capture worker. */
-export interface TensorRecipe {
-  readonly width: number;
-  readonly height: number;
-  readonly placement: LetterboxPlacement;
-  readonly channelOrder: 'bgr' | 'rgb';
-  /** Multiplier from 0..255 pixel values to the model's input range. */
-  readonly scale: number;
-  readonly padValue: number;
-}
 
 /**
  * Builds the detector's NCHW float32 input from a BGR frame in native code

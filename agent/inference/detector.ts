@@ -4,7 +4,7 @@ import { ErrorCode, VigilError } from '../errors.js';
 import { createDetectorHead, type DetectorHead } from './decoders/index.js';
 import { computeLetterbox, unletterboxBox, type Box, type Letterbox, type Size } from './letterbox.js';
 import { classwiseNms } from './nms.js';
-import type { TensorRecipe } from '../capture/tensor-builder.js';
+import type { TensorRecipe } from './decoders/index.js';
 
 export interface Detection {
   readonly label: string;

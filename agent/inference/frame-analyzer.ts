@@ -4,7 +4,7 @@ import { Classifier, type Classification } from './classifier.js';
 import { Detector } from './detector.js';
 import { readLabels } from './labels.js';
 import type { Box } from './letterbox.js';
-import type { TensorRecipe } from '../capture/tensor-builder.js';
+import type { TensorRecipe } from './decoders/index.js';
 import type { LoadedModelInfo } from './protocol.js';
 import { loadSession } from './sessions.js';
 import type { BgrImage } from './tensor-fill.js';

@@ -12,6 +12,12 @@ export interface InputRecipe {
   readonly padValue: number;
 }
 
+/** The detector's full input spec: its family's recipe at the model's input size. Capture builds tensors to it. */
+export interface TensorRecipe extends InputRecipe {
+  readonly width: number;
+  readonly height: number;
+}
+
 export interface DecodeOptions {
   readonly inputSize: Size;
   readonly scoreThreshold: number;

@@ -2,7 +2,7 @@ import type { DetectorHead, DetectorType } from './head.js';
 import { YoloxHead } from './yolox.js';
 import { Yolov8Head } from './yolov8.js';
 
-export type { DetectorHead, DetectorType } from './head.js';
+export type { DetectorHead, DetectorType, TensorRecipe } from './head.js';
 
 export const DETECTOR_TYPES = ['yolox', 'yolov8'] as const satisfies readonly DetectorType[];
 
