@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   post({ type: 'ready', detector: analyzer.info.detector, classifier: analyzer.info.classifier });
 
   // Requests are handled strictly one after another: run() is synchronous
-  // underneath, and ordering keeps per-camera results in capture order.
+  // underneath anyway. (Order across workers is the dispatcher's job.)
   let chain = Promise.resolve();
   port.on('message', (message: ToInferenceWorker) => {
     if (message.type === 'stop') {
