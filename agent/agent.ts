@@ -7,6 +7,8 @@ import { HttpServer } from './http/http-server.js';
 import { InferenceEngine } from './inference/inference-engine.js';
 import type { Logger } from './log.js';
 import { MetricsSink } from './metrics/metrics-sink.js';
+import { MqttMetrics } from './metrics/mqtt-metrics.js';
+import { MqttPublisher } from './mqtt/mqtt-publisher.js';
 import { VigilMetrics } from './metrics/registry.js';
 import { InferenceDispatcher } from './pipeline/dispatcher.js';
 import type { CapturedFrame } from './pipeline/frame.js';
@@ -21,7 +23,7 @@ const STOP_TIMEOUT_MS = 4000;
 
 /**
  * The composition root: builds every stage, starts consumers before
- * producers (sinks → inference → queues → capture) and stops them in
+ * producers (sinks and outputs → inference → queues → capture) and stops them in
  * reverse. Read this file first.
  */
 export class Agent extends TypedEmitter<{ fatal: Error }> {
@@ -30,6 +32,7 @@ export class Agent extends TypedEmitter<{ fatal: Error }> {
   private readonly http: HttpServer;
   private readonly dispatcher: InferenceDispatcher;
   private readonly sources: CameraSource[] = [];
+  private readonly mqtt: MqttPublisher | undefined;
 
   constructor(
     private readonly config: Readonly<VigilConfig>,
@@ -37,11 +40,24 @@ export class Agent extends TypedEmitter<{ fatal: Error }> {
     extraSinks: readonly ResultSink[] = [],
   ) {
     super();
-    const sinks = new SinkFanout([new MetricsSink(this.metrics), ...extraSinks], logger.child({ component: 'sinks' }));
+    const cameras = config.cameras.filter((c) => c.enabled);
+    if (config.mqtt?.enabled) {
+      this.mqtt = new MqttPublisher({
+        config: config.mqtt,
+        device: config.device,
+        cameras: cameras.map((c) => c.name),
+        metrics: this.metrics,
+        mqttMetrics: new MqttMetrics(this.metrics.registry),
+        stateDir: config.state_dir,
+        logger: logger.child({ component: 'mqtt' }),
+      });
+    }
+    const outputs = [new MetricsSink(this.metrics), ...(this.mqtt ? [this.mqtt] : []), ...extraSinks];
+    const sinks = new SinkFanout(outputs, logger.child({ component: 'sinks' }));
     this.engine = new InferenceEngine({ config, logger: logger.child({ component: 'inference' }), metrics: this.metrics });
     this.dispatcher = new InferenceDispatcher(this.engine, sinks, this.metrics, logger.child({ component: 'dispatcher' }));
     this.http = new HttpServer(config.http, this.metrics.registry, logger.child({ component: 'http' }));
-    for (const camera of config.cameras.filter((c) => c.enabled)) {
+    for (const camera of cameras) {
       const source = new CameraSource({ camera, logger, metrics: this.metrics });
       const queue = new FrameQueue<CapturedFrame>(camera.queue_capacity, () => this.metrics.framesDropped.inc({ camera: camera.name, reason: 'queue_full' }));
       source.on('frame', (frame) => {
@@ -83,6 +99,7 @@ export class Agent extends TypedEmitter<{ fatal: Error }> {
     this.engine.on('fatal', (err) => this.emit('fatal', err));
     this.engine.on('restarted', () => this.dispatcher.pump());
     await this.http.start();
+    this.mqtt?.start();
     this.dispatcher.start();
     for (const source of this.sources) source.start(models.detector.recipe);
     this.logger.info({ cameras: this.sources.map((s) => s.name), version: VERSION, device: device.id }, 'agent started');
@@ -94,6 +111,7 @@ export class Agent extends TypedEmitter<{ fatal: Error }> {
       ['capture', async () => void (await Promise.all(this.sources.map((s) => s.stop())))],
       ['dispatcher', () => Promise.resolve(this.dispatcher.stop())],
       ['inference', () => this.engine.stop()],
+      ['mqtt', async () => this.mqtt?.stop()],
       ['http', () => this.http.stop()],
     ];
     for (const [name, step] of steps) {

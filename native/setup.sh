@@ -19,6 +19,8 @@ APT_PACKAGES=(
   gir1.2-gst-rtsp-server-1.0 gir1.2-gstreamer-1.0 python3-gi
   # promtool for the metrics exposition check
   prometheus
+  # MQTT tests: a real broker, and openssl for the TLS listener's certificates
+  mosquitto mosquitto-clients openssl
 )
 
 install_apt_packages() {

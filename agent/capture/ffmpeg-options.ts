@@ -30,7 +30,3 @@ export function sourceKind(url: string): SourceKind {
   return 'file';
 }
 
-/** Strips credentials so a URL can be logged: rtsp://user:pass@host → rtsp://***@host. */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1***@');
-}

@@ -26,16 +26,21 @@ export function substituteEnv(
   node: unknown,
   env: NodeJS.ProcessEnv,
   issues: SubstitutionIssue[],
+  typed: Map<string, string> = new Map(),
   path: (string | number)[] = [],
 ): unknown {
   if (typeof node === 'string') {
     const value = substituteString(node, env, issues, path);
-    // `port: ${PORT}` should give a number, as `port: 9110` would.
-    return WHOLE_REFERENCE.test(node) && value !== node ? typedScalar(value) : value;
+    if (!WHOLE_REFERENCE.test(node) || value === node) return value;
+    // `port: ${PORT}` should give a number, as `port: 9110` would. The text is
+    // kept in `typed` so a key that wants a string (an all-digit password) can have it back.
+    const scalar = typedScalar(value);
+    if (typeof scalar !== 'string') typed.set(path.join('.'), value);
+    return scalar;
   }
-  if (Array.isArray(node)) return node.map((item, i) => substituteEnv(item, env, issues, [...path, i]));
+  if (Array.isArray(node)) return node.map((item, i) => substituteEnv(item, env, issues, typed, [...path, i]));
   if (node !== null && typeof node === 'object') {
-    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, substituteEnv(v, env, issues, [...path, k])]));
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, substituteEnv(v, env, issues, typed, [...path, k])]));
   }
   return node;
 }

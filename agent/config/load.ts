@@ -52,17 +52,45 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     throw new ConfigError(file, [{ path: where, message: (err as Error).message.split('\n')[0] ?? 'invalid YAML' }]);
   }
   const substitutionIssues: SubstitutionIssue[] = [];
-  const substituted = substituteEnv(raw ?? {}, env, substitutionIssues);
+  const typedReferences = new Map<string, string>();
+  let substituted = withSystemdDefaults(substituteEnv(raw ?? {}, env, substitutionIssues, typedReferences), env);
   const issues: ConfigIssue[] = substitutionIssues.map((i) => ({ path: i.path.join('.'), message: i.message, value: i.value }));
 
-  const result = configSchema.safeParse(substituted);
+  let result = configSchema.safeParse(substituted);
+  if (!result.success) {
+    const restored = restoreStringReferences(substituted, result.error.issues, typedReferences);
+    if (restored) result = configSchema.safeParse((substituted = restored));
+  }
   if (!result.success) issues.push(...result.error.issues.flatMap((i) => zodIssue(i, substituted)));
   if (issues.length > 0 || !result.success) throw new ConfigError(file, issues);
-
 
   const config = resolvePaths(result.data, dirname(resolve(file)), issues);
   if (issues.length > 0) throw new ConfigError(file, issues);
   return deepFreeze(config);
+}
+
+/** Under systemd, StateDirectory= sets $STATE_DIRECTORY (colon-separated when several): the first is vigil's. */
+function withSystemdDefaults(config: unknown, env: NodeJS.ProcessEnv): unknown {
+  const stateDirectory = env.STATE_DIRECTORY?.split(':')[0];
+  if (!stateDirectory || config === null || typeof config !== 'object' || Array.isArray(config) || 'state_dir' in config) return config;
+  return { ...config, state_dir: stateDirectory };
+}
+
+/**
+ * `password: ${MQTT_PASSWORD}` with MQTT_PASSWORD=123456 was typed as a
+ * number; where the schema wants a string, put the text back as it was
+ * (leading zeros included). Returns undefined when there is nothing to restore.
+ */
+function restoreStringReferences(input: unknown, zodIssues: readonly z.core.$ZodIssue[], typed: ReadonlyMap<string, string>): unknown {
+  const wantsString = zodIssues.filter((i) => i.code === 'invalid_type' && i.expected === 'string' && typed.has(i.path.join('.')));
+  if (wantsString.length === 0) return undefined;
+  const copy = structuredClone(input);
+  for (const issue of wantsString) {
+    const parent = valueAt(copy, issue.path.slice(0, -1)) as Record<PropertyKey, unknown>;
+    const key = issue.path[issue.path.length - 1];
+    if (key !== undefined) parent[key] = typed.get(issue.path.join('.'));
+  }
+  return copy;
 }
 
 function zodIssue(issue: z.core.$ZodIssue, input: unknown): ConfigIssue[] {
@@ -103,7 +131,16 @@ function resolvePaths(config: VigilConfig, base: string, issues: ConfigIssue[]):
       labels: file('classifier.labels', config.classifier.labels),
     },
     cameras: config.cameras.map((cam) => ({ ...cam, url: Array.isArray(cam.url) ? cam.url.map(media) : media(cam.url) })),
+    mqtt: config.mqtt && { ...config.mqtt, tls: config.mqtt.tls && resolveTlsFiles(config.mqtt.tls, file) },
+    state_dir: config.state_dir === undefined ? undefined : resolve(base, config.state_dir),
   };
+}
+
+type TlsConfig = NonNullable<NonNullable<VigilConfig['mqtt']>['tls']>;
+
+function resolveTlsFiles(tls: TlsConfig, file: (path: string, value: string) => string): TlsConfig {
+  const optional = (key: 'ca' | 'cert' | 'key'): string | undefined => (tls[key] === undefined ? undefined : file(`mqtt.tls.${key}`, tls[key]));
+  return { ...tls, ca: optional('ca'), cert: optional('cert'), key: optional('key') };
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,22 +1,13 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { DETECTOR_TYPES } from '../inference/decoders/index.js';
+import { mqttSchema } from './mqtt-schema.js';
+import { backoff, name, seconds } from './schema-parts.js';
 
 /**
  * The one schema for vigil's config file: types, defaults and docs come from
  * here. config/agent.example.yaml mirrors it key for key.
  */
-
-const seconds = z.number().positive();
-const name = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only (1-64 chars)');
-
-const backoff = z
-  .object({
-    initial_seconds: seconds.default(0.5),
-    max_seconds: seconds.default(30),
-    jitter: z.number().min(0).max(1).default(0.2),
-  })
-  .strict();
 
 export const FILE_PACES = ['realtime', 'max', 'on_demand'] as const;
 
@@ -40,7 +31,7 @@ const camera = z
      * batch analysis of recordings: nothing is dropped).
      */
     file_pace: z.enum(FILE_PACES).default('realtime'),
-    reconnect: backoff.prefault({}),
+    reconnect: backoff(),
   })
   .strict();
 
@@ -102,7 +93,7 @@ const inference = z
     pipeline_depth: z.number().int().min(1).max(4).default(2),
     /** An inference taking longer than this counts as stuck and the worker is restarted. */
     stuck_timeout_seconds: seconds.default(30),
-    restart: backoff.prefault({ initial_seconds: 1, max_seconds: 30, jitter: 0.2 }),
+    restart: backoff({ initial_seconds: 1, max_seconds: 30, jitter: 0.2 }),
   })
   .strict();
 
@@ -140,6 +131,12 @@ export const configSchema = z
     inference: inference.prefault({}),
     detector,
     classifier: classifier.optional(),
+    mqtt: mqttSchema.optional(),
+    /**
+     * Where vigil keeps state across restarts (the MQTT spool). Defaults to
+     * systemd's $STATE_DIRECTORY; relative paths resolve against the config file.
+     */
+    state_dir: z.string().min(1).optional(),
     cameras: z
       .array(camera)
       .min(1)
@@ -151,7 +148,12 @@ export const configSchema = z
         });
       }),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    if (config.mqtt?.enabled && config.mqtt.spool && !config.state_dir) {
+      ctx.addIssue({ code: 'custom', path: ['mqtt', 'spool'], message: 'needs state_dir (or systemd StateDirectory=, which sets $STATE_DIRECTORY)' });
+    }
+  });
 
 export type VigilConfig = z.infer<typeof configSchema>;
 export type CameraConfig = VigilConfig['cameras'][number];

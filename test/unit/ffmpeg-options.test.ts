@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ffmpegCaptureOptions, redactUrl, sourceKind } from '../../agent/capture/ffmpeg-options.js';
+import { ffmpegCaptureOptions, sourceKind } from '../../agent/capture/ffmpeg-options.js';
+import { redactUrl } from '../../agent/util/redact-url.js';
 
 describe('ffmpegCaptureOptions', () => {
   it('writes key;value pairs joined by |, timeout in microseconds', () => {

@@ -1,0 +1,23 @@
+export const MESSAGE_KINDS = ['metrics', 'detections', 'status'] as const;
+export type MessageKind = (typeof MESSAGE_KINDS)[number];
+
+export const MQTT_DROP_REASONS = ['buffer_full', 'too_large', 'rate_limit', 'rejected', 'shutdown'] as const;
+export type MqttDropReason = (typeof MQTT_DROP_REASONS)[number];
+
+/** A message on its way to the broker; `order` is its place in the outbound sequence. */
+export interface OutboundMessage {
+  readonly kind: MessageKind;
+  readonly topic: string;
+  readonly payload: Buffer;
+  readonly qos: 0 | 1;
+  readonly retain: boolean;
+  /** MQTT 5 message expiry; ignored on 3.1.1. */
+  readonly expirySeconds?: number;
+  /** Set on spooled metrics snapshots: the key of their line in the spool file. */
+  readonly spoolId?: string;
+  order: number;
+}
+
+export function messageBytes(message: OutboundMessage): number {
+  return message.payload.length + message.topic.length;
+}

@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentProcess, agentConfigYaml } from '../helpers/agent-process.js';
+import { sampleValue, type Sample } from '../helpers/metrics-text.js';
+import { Mosquitto, MqttRecorder, type RecordedMessage } from '../helpers/mosquitto.js';
+import { assertMatchesSchema } from '../helpers/payload-schemas.js';
+import { media } from '../helpers/testdata.js';
+import { waitFor } from '../helpers/wait.js';
+
+interface Detections {
+  seq: number;
+  camera: string;
+  objects: { label: string; score: number; box: number[] }[];
+}
+interface Histogram {
+  count: number;
+  count_total: number;
+  sum_total: number;
+}
+interface Snapshot {
+  seq: number;
+  session: string;
+  timestamp_ms: number;
+  cameras: Record<string, Record<string, number | Histogram | Record<string, number>>>;
+}
+
+const DEVICE = 'edge-01';
+const STATUS = `vigil/${DEVICE}/status`;
+const METRICS = `vigil/${DEVICE}/metrics`;
+const DETECTIONS = `vigil/${DEVICE}/plaza/detections`;
+
+const parse = <T>(m: RecordedMessage): T => JSON.parse(m.payload) as T;
+
+function agentYaml(url: string, extra = ''): string {
+  return agentConfigYaml(`  - name: plaza\n    url: ${media('vtest.avi')}\n    file_pace: realtime\n`, {
+    extra: `device:\n  id: ${DEVICE}\n  site: test-site\nmqtt:\n  url: ${url}\n  metrics_interval: 2\n  keepalive_seconds: 5\n${extra}`,
+  });
+}
+
+/**
+ * The topic contract against a real Mosquitto: detections per frame,
+ * metrics snapshots equal to /metrics, retained status with a Last Will.
+ */
+describe('MQTT publishing to a real broker', () => {
+  let broker: Mosquitto;
+  let recorder: MqttRecorder;
+  let agent: AgentProcess;
+
+  beforeAll(async () => {
+    broker = await Mosquitto.start({ websockets: true });
+    recorder = await MqttRecorder.start(broker.url(), 'vigil/#');
+    agent = await AgentProcess.start(agentYaml(broker.url()));
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+    await recorder?.stop();
+    await broker?.stop();
+  });
+
+  it('publishes a retained online status once connected', async () => {
+    await recorder.waitFor(() => recorder.on(STATUS).some((m) => m.payload === 'online'), 15_000, 'online status');
+    const late = await MqttRecorder.start(broker.url(), STATUS);
+    try {
+      await late.waitFor((msgs) => msgs.length > 0, 5000, 'retained status for a late subscriber');
+      expect(late.messages[0]).toMatchObject({ payload: 'online', retain: true });
+    } finally {
+      await late.stop();
+    }
+  });
+
+  it('publishes one schema-valid detections message per processed frame, with the persons of vtest.avi', async () => {
+    await recorder.waitFor(() => recorder.on(DETECTIONS).length >= 30, 30_000, '30 detections messages');
+    const messages = recorder.on(DETECTIONS).map((m) => parse<Detections>(m));
+    for (const payload of messages) assertMatchesSchema('detections', payload);
+    const seqs = messages.map((m) => m.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(new Set(seqs).size).toBe(seqs.length);
+    const withPersons = messages.filter((m) => m.objects.some((o) => o.label === 'person' && o.score >= 0.5));
+    expect(withPersons.length).toBeGreaterThan(messages.length * 0.8);
+    const person = withPersons[0]!.objects.find((o) => o.label === 'person')!;
+    const [x1, y1, x2, y2] = person.box as [number, number, number, number];
+    expect(x1).toBeGreaterThanOrEqual(0);
+    expect(x2).toBeLessThanOrEqual(768);
+    expect(y2).toBeLessThanOrEqual(576);
+    expect(x2 - x1).toBeGreaterThan(10);
+    expect(y2 - y1).toBeGreaterThan(20);
+    expect(recorder.on(DETECTIONS).every((m) => m.qos === 0 && !m.retain)).toBe(true);
+  });
+
+  it('publishes metrics snapshots at the interval, gap-free, equal to /metrics at that moment', async () => {
+    const scrapes = new Map<number, Sample[]>();
+    const onMessage = (topic: string, payload: Buffer): void => {
+      if (topic !== METRICS) return;
+      const seq = (JSON.parse(payload.toString()) as Snapshot).seq;
+      void agent.metrics().then((samples) => scrapes.set(seq, samples));
+    };
+    recorder.client.on('message', onMessage);
+    const start = recorder.on(METRICS).length;
+    try {
+      await waitFor(() => scrapes.size >= 3, '3 metrics snapshots, each with a scrape right after it', 20_000);
+    } finally {
+      recorder.client.off('message', onMessage);
+    }
+    const snapshots = recorder.on(METRICS).map((m) => parse<Snapshot>(m));
+    for (const s of snapshots) assertMatchesSchema('metrics', s);
+    expect(snapshots.map((s) => s.seq)).toEqual(snapshots.map((_, i) => i + 1));
+    expect(new Set(snapshots.map((s) => s.session)).size).toBe(1);
+    for (let i = 1; i < snapshots.length; i++) {
+      expect(snapshots[i]!.timestamp_ms - snapshots[i - 1]!.timestamp_ms).toBeGreaterThan(1800);
+      expect(snapshots[i]!.timestamp_ms - snapshots[i - 1]!.timestamp_ms).toBeLessThan(2300);
+    }
+    expect(recorder.on(METRICS).every((m) => m.qos === 1)).toBe(true);
+    for (const snapshot of snapshots.slice(start)) {
+      const samples = scrapes.get(snapshot.seq);
+      if (!samples) continue;
+      const camera = snapshot.cameras.plaza!;
+      const scraped = (name: string): number => sampleValue(samples, name, { camera: 'plaza' }) ?? NaN;
+      // Within one frame: the scrape ran a few milliseconds after the snapshot.
+      for (const name of ['frames_sent_total', 'classifier_frames_processed_total']) {
+        const diff = scraped(name) - (camera[name] as number);
+        expect(diff, name).toBeGreaterThanOrEqual(0);
+        expect(diff, name).toBeLessThanOrEqual(1);
+      }
+      for (const name of ['detector_disconnected', 'video_index', 'detector_disconnected_seconds_total']) expect(camera[name], name).toBe(scraped(name));
+      const latency = camera.frame_latency as Histogram;
+      expect(scraped('frame_latency_count') - latency.count_total).toBeLessThanOrEqual(1);
+      expect(latency.count).toBeGreaterThan(10);
+      expect(latency.count).toBeLessThan(30);
+    }
+    expect(scrapes.size).toBeGreaterThanOrEqual(3);
+  });
+
+  it('shows its own state on /metrics', async () => {
+    const samples = await agent.metrics();
+    expect(sampleValue(samples, 'mqtt_connected')).toBe(1);
+    expect(sampleValue(samples, 'mqtt_messages_published_total', { kind: 'detections' })).toBeGreaterThan(10);
+    expect(sampleValue(samples, 'mqtt_messages_published_total', { kind: 'metrics' })).toBeGreaterThanOrEqual(3);
+    expect(sampleValue(samples, 'mqtt_buffered_messages')).toBeLessThan(10);
+    expect(sampleValue(samples, 'mqtt_messages_dropped_total', { kind: 'detections', reason: 'buffer_full' })).toBe(0);
+  });
+
+  it('publishes offline itself on SIGTERM and exits 0 within 5 s', async () => {
+    const before = recorder.on(STATUS).length;
+    const stoppedAt = Date.now();
+    const code = await agent.stop();
+    expect(code).toBe(0);
+    expect(Date.now() - stoppedAt).toBeLessThan(5000);
+    expect(recorder.on(STATUS).slice(before).map((m) => m.payload)).toEqual(['offline']);
+    expect(agent.logs.some((l) => l.msg === 'stage did not stop in time')).toBe(false);
+  });
+
+  it('leaves a retained offline through its Last Will when SIGKILLed', async () => {
+    const killed = await AgentProcess.start(agentYaml(broker.url('ws')));
+    try {
+      await waitFor(() => killed.logs.find((l) => l.msg === 'mqtt connected'), 'agent connected over ws://', 15_000);
+      await recorder.waitFor(() => recorder.on(STATUS).at(-1)?.payload === 'online', 10_000, 'online over websockets');
+      process.kill(killed.pid, 'SIGKILL');
+      await recorder.waitFor(() => recorder.on(STATUS).at(-1)?.payload === 'offline', 10_000, 'the Last Will');
+    } finally {
+      await killed.stop();
+    }
+    const late = await MqttRecorder.start(broker.url(), STATUS);
+    try {
+      await late.waitFor((msgs) => msgs.length > 0, 5000, 'retained status');
+      expect(late.messages[0]).toMatchObject({ payload: 'offline', retain: true });
+    } finally {
+      await late.stop();
+    }
+  });
+});
