@@ -3,7 +3,8 @@
  * throughput on a pre-made tensor (the limit), (b) the whole agent pipeline
  * (capture worker → queue → inference worker → metrics) with the classifier
  * off and on, (c) the ratio b/a, (d) frame_latency p50/p95 at the file's live
- * 10 fps, (e) peak RSS. Same model and thread settings throughout.
+ * 10 fps, (e) peak RSS, (f) (b) again while publishing every frame's
+ * detections to a local Mosquitto. Same model and thread settings throughout.
  */
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -14,6 +15,7 @@ import { parseConfig } from '../config/load.js';
 import { createLogger } from '../log.js';
 import type { FrameResult } from '../pipeline/frame.js';
 import { delay } from '../util/clock.js';
+import { startLocalBroker } from './local-broker.js';
 import { rawRunsPerSecond } from './raw-runner.js';
 
 const TESTDATA = resolve(process.env.VIGIL_TESTDATA ?? '../shared/testdata');
@@ -22,7 +24,7 @@ const THREADS = Number(process.env.VIGIL_BENCH_THREADS ?? 0);
 const SPINNING = process.env.VIGIL_BENCH_SPINNING === '1';
 const WORKERS = process.env.VIGIL_BENCH_WORKERS ?? 'auto';
 
-function config(classifier: boolean, pace: 'on_demand' | 'realtime') {
+function config(classifier: boolean, pace: 'on_demand' | 'realtime', mqttUrl?: string) {
   return parseConfig(
     [
       'log: { level: warn }',
@@ -32,6 +34,7 @@ function config(classifier: boolean, pace: 'on_demand' | 'realtime') {
       classifier
         ? `classifier: { model: ${TESTDATA}/models/mobilenetv2-12-int8.onnx, labels: ${TESTDATA}/models/classification_classes_ILSVRC2012.txt, apply_to: [person] }`
         : '',
+      mqttUrl ? `device: { id: bench }\nmqtt: { url: ${mqttUrl}, metrics_interval: 1 }` : '',
       `cameras: [{ name: bench, url: ${TESTDATA}/media/vtest.avi, file_pace: ${pace}, queue_capacity: 4 }]`,
     ].join('\n'),
     resolve('bench.yaml'),
@@ -61,13 +64,14 @@ async function rawDetector(): Promise<RawFigures> {
 
 interface PipelineRun {
   readonly fps: number;
+  readonly frames: number;
   /** Highest process RSS sampled while frames were counted, MiB. */
   readonly rssMiB: number;
   readonly latencies: number[];
   readonly objectsPerFrame: number;
 }
 
-async function pipeline(classifier: boolean, pace: 'on_demand' | 'realtime', seconds: number): Promise<PipelineRun> {
+async function pipeline(classifier: boolean, pace: 'on_demand' | 'realtime', seconds: number, mqttUrl?: string): Promise<PipelineRun> {
   const latencies: number[] = [];
   let frames = 0;
   let objects = 0;
@@ -81,7 +85,7 @@ async function pipeline(classifier: boolean, pace: 'on_demand' | 'realtime', sec
       latencies.push(performance.timeOrigin + result.completedAt - result.frame.meta.capturedAt);
     },
   };
-  const agent = new Agent(config(classifier, pace), createLogger('warn'), [sink]);
+  const agent = new Agent(config(classifier, pace, mqttUrl), createLogger('warn'), [sink]);
   await agent.start();
   await delay(3000); // warm-up: capture opened, ORT caches warm
   counting = true;
@@ -93,7 +97,7 @@ async function pipeline(classifier: boolean, pace: 'on_demand' | 'realtime', sec
   counting = false;
   const elapsed = (performance.now() - started) / 1000;
   await agent.stop();
-  return { fps: frames / elapsed, rssMiB: rss / 2 ** 20, latencies, objectsPerFrame: objects / Math.max(1, frames) };
+  return { fps: frames / elapsed, frames, rssMiB: rss / 2 ** 20, latencies, objectsPerFrame: objects / Math.max(1, frames) };
 }
 
 function percentile(values: number[], p: number): number {
@@ -128,6 +132,23 @@ async function main(): Promise<void> {
     `(e) RSS while running: ${off.rssMiB.toFixed(0)} MiB (classifier off), ${on.rssMiB.toFixed(0)} MiB (on); ` +
       `peak of the whole bench process ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
   );
+  await mqttFigures();
+}
+
+async function mqttFigures(): Promise<void> {
+  const broker = await startLocalBroker();
+  if (!broker) return console.log('(f) MQTT: skipped, /usr/sbin/mosquitto not installed');
+  try {
+    const before = broker.received();
+    const run = await pipeline(false, 'on_demand', SECONDS, broker.url);
+    const received = broker.received() - before;
+    console.log(
+      `(f) pipeline, classifier off, publishing every frame over MQTT: ${run.fps.toFixed(1)} frames/s; ` +
+        `a subscriber received ${received} detections messages for the ${run.frames} frames counted (warm-up and shutdown frames included)`,
+    );
+  } finally {
+    await broker.stop();
+  }
 }
 
 void main().then(() => process.exit(0));

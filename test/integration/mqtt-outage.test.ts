@@ -117,6 +117,22 @@ describe('MQTT through broker outages', () => {
     }
   }, 90_000);
 
+  it('starts with the broker down: the pipeline runs, and the snapshots go out once the broker comes', async () => {
+    await agent.stop();
+    await broker.kill('SIGKILL');
+    const topic = 'vigil/edge-c/metrics';
+    agent = await AgentProcess.start(agentYaml('edge-c', broker.url(), '  metrics_interval: 0.5\n'));
+    await waitFor(() => agent.logs.some((l) => l.code === 'AGENT_ERR_MQTT_CONNECT'), 'a logged connect failure', 10_000);
+    await waitFor(async () => (await metric('classifier_frames_processed_total', { camera: 'plaza' })) >= 30, '30 frames without a broker', 15_000);
+    expect(await metric('mqtt_connected')).toBe(0);
+    await broker.restart();
+    const restartedAt = Date.now();
+    await recorder.waitFor(() => firstArrivals(recorder, topic).some((s) => s.timestamp_ms > restartedAt), 20_000, 'a snapshot taken after the broker came');
+    const snapshots = firstArrivals(recorder, topic);
+    expectGapFree(snapshots);
+    expect(snapshots.filter((s) => s.timestamp_ms < restartedAt).length).toBeGreaterThanOrEqual(5);
+  }, 60_000);
+
   it('stays within its buffer through an outage longer than the buffer holds, and counts every drop', async () => {
     await agent.stop();
     const maxMessages = 40;

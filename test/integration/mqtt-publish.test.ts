@@ -1,3 +1,4 @@
+import { connectAsync, type IPublishPacket } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentProcess, agentConfigYaml } from '../helpers/agent-process.js';
 import { sampleValue, type Sample } from '../helpers/metrics-text.js';
@@ -147,6 +148,39 @@ describe('MQTT publishing to a real broker', () => {
     expect(Date.now() - stoppedAt).toBeLessThan(5000);
     expect(recorder.on(STATUS).slice(before).map((m) => m.payload)).toEqual(['offline']);
     expect(agent.logs.some((l) => l.msg === 'stage did not stop in time')).toBe(false);
+  });
+
+  it('speaks MQTT 5, with message expiry on metrics snapshots only', async () => {
+    const v5 = await connectAsync(broker.url(), { protocolVersion: 5, clientId: 'v5-consumer' });
+    const packets: IPublishPacket[] = [];
+    v5.on('message', (_topic, _payload, packet) => packets.push(packet));
+    await v5.subscribeAsync('vigil/edge-v5/#', { qos: 1 });
+    const agent5 = await AgentProcess.start(
+      agentConfigYaml(`  - name: plaza\n    url: ${media('vtest.avi')}\n`, {
+        extra:
+          `device:\n  id: edge-v5\nmqtt:\n  url: ${broker.url()}\n  protocol: "5"\n  metrics_interval: 1\n  metrics_expiry_seconds: 120\n` +
+          '  detections: { max_per_second: 2 }\n',
+      }),
+    );
+    try {
+      await waitFor(() => packets.some((p) => p.topic === 'vigil/edge-v5/metrics') && packets.some((p) => p.topic.endsWith('/detections')), 'v5 metrics and detections', 20_000);
+      const metrics = packets.find((p) => p.topic === 'vigil/edge-v5/metrics')!;
+      expect(metrics.properties?.messageExpiryInterval).toBeGreaterThan(100);
+      expect(metrics.properties?.messageExpiryInterval).toBeLessThanOrEqual(120);
+      assertMatchesSchema('metrics', JSON.parse(metrics.payload.toString()));
+      expect(packets.find((p) => p.topic.endsWith('/detections'))!.properties?.messageExpiryInterval).toBeUndefined();
+      // 10 frames/s from the file, at most 2 published a second (plus a burst of 2): the rest are counted.
+      const firstAt = Date.now();
+      const from = packets.filter((p) => p.topic.endsWith('/detections')).length;
+      await waitFor(() => Date.now() - firstAt >= 3000, '3 s of rate-limited detections', 5000);
+      const published = packets.filter((p) => p.topic.endsWith('/detections')).length - from;
+      expect(published).toBeGreaterThanOrEqual(4);
+      expect(published).toBeLessThanOrEqual(9);
+      expect(sampleValue(await agent5.metrics(), 'mqtt_messages_dropped_total', { kind: 'detections', reason: 'rate_limit' })).toBeGreaterThan(10);
+    } finally {
+      expect(await agent5.stop()).toBe(0);
+      await v5.endAsync();
+    }
   });
 
   it('leaves a retained offline through its Last Will when SIGKILLed', async () => {
