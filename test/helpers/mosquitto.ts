@@ -334,6 +334,17 @@ export class MqttRecorder {
     return recorder;
   }
 
+  /** What a subscriber arriving now gets first on `topic` (the retained message), read by a short-lived client. */
+  static async retained(url: string, topic: string, options: MqttRecorderOptions = {}): Promise<RecordedMessage> {
+    const late = await MqttRecorder.start(url, topic, options);
+    try {
+      await late.waitFor((msgs) => msgs.length > 0, 5000, `the retained message on ${topic}`);
+      return late.messages[0]!;
+    } finally {
+      await late.stop();
+    }
+  }
+
   /** The messages whose topic equals `topic`. */
   on(topic: string): RecordedMessage[] {
     return this.messages.filter((m) => m.topic === topic);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, formatIssue, parseConfig, type ConfigIssue } from '../../agent/config/load.js';
 import { ErrorCode, isConfigError } from '../../agent/errors.js';
+import { configIssues } from '../helpers/config-issues.js';
 
 const M = '/work/shared/testdata/models';
 const FILE = '/etc/vigil/agent.yaml';
@@ -16,15 +17,7 @@ const ONE_CAMERA = `cameras:
 const MINIMAL = DETECTOR + ONE_CAMERA;
 
 /** Runs parseConfig, expects a ConfigError and returns its issues. */
-function issuesOf(text: string, file = FILE, env: NodeJS.ProcessEnv = {}): readonly ConfigIssue[] {
-  try {
-    parseConfig(text, file, env);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).issues;
-  }
-  throw new Error('expected a ConfigError');
-}
+const issuesOf = (text: string, file = FILE, env: NodeJS.ProcessEnv = {}): readonly ConfigIssue[] => configIssues(text, file, env);
 
 function issueAt(issues: readonly ConfigIssue[], path: string): ConfigIssue {
   const found = issues.find((i) => i.path === path);

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, type ConfigIssue } from '../../agent/config/load.js';
+import { parseConfig, type ConfigIssue } from '../../agent/config/load.js';
+import { configIssues } from '../helpers/config-issues.js';
 import { model } from '../helpers/testdata.js';
 
 const FILE = '/etc/vigil/agent.yaml';
@@ -16,15 +17,7 @@ cameras:
 const withMqtt = (mqtt: string, extra = ''): string => `${BASE}${extra}mqtt:\n  url: mqtt://broker.lan:1883\n${mqtt}`;
 
 /** Runs parseConfig, expects a ConfigError and returns its issues. */
-function issuesOf(text: string, env: NodeJS.ProcessEnv = {}, file = FILE): readonly ConfigIssue[] {
-  try {
-    parseConfig(text, file, env);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).issues;
-  }
-  throw new Error('expected a ConfigError');
-}
+const issuesOf = (text: string, env: NodeJS.ProcessEnv = {}, file = FILE): readonly ConfigIssue[] => configIssues(text, file, env);
 
 const paths = (issues: readonly ConfigIssue[]): string[] => issues.map((i) => i.path);
 
