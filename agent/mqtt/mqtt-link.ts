@@ -1,4 +1,5 @@
 import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
+import { ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { backoffDelaySeconds, type BackoffPolicy } from '../util/backoff.js';
 import { withTimeout } from '../util/clock.js';
@@ -134,8 +135,8 @@ export class MqttLink extends TypedEmitter<MqttLinkEvents> {
   private logFailure(wasConnected: boolean, err: unknown, retryInSeconds: number): void {
     const failure = classifyConnectFailure(err ?? new Error(wasConnected ? 'connection closed' : 'no CONNACK before connect timeout'));
     const fields = { code: failure.code, url: redactUrl(this.url), attempt: this.failures, retryInSeconds: Math.round(retryInSeconds * 10) / 10 };
-    if (wasConnected) this.logger.warn({ ...fields, code: 'AGENT_ERR_MQTT_CONNECTION_LOST', reason: failure.hint }, 'mqtt connection lost; reconnecting');
-    else if (failure.code === 'AGENT_ERR_MQTT_CONNECT') this.logger.warn(fields, `mqtt connect failed: ${failure.hint}`);
+    if (wasConnected) this.logger.warn({ ...fields, code: ErrorCode.MQTT_CONNECTION_LOST, reason: failure.hint }, 'mqtt connection lost; reconnecting');
+    else if (failure.code === ErrorCode.MQTT_CONNECT) this.logger.warn(fields, `mqtt connect failed: ${failure.hint}`);
     else this.logger.error(fields, `mqtt connect failed: ${failure.hint}`);
   }
 

@@ -41,7 +41,6 @@ export class MqttPublisher implements ResultSink {
   private readonly topics: MqttTopics;
   private readonly buffer: OutboundBuffer;
   private readonly rateLimiter: RateLimiter | undefined;
-  private readonly snapshotter: MetricsSnapshotter;
   private readonly spool: MetricsSpool | undefined;
   private link: MqttLink | undefined;
   private snapshotTimer: NodeJS.Timeout | undefined;
@@ -49,11 +48,10 @@ export class MqttPublisher implements ResultSink {
   private stopped = false;
 
   constructor(private readonly deps: MqttPublisherDeps) {
-    const { config, device } = deps;
-    this.topics = new MqttTopics(config.topic_prefix, device.id);
+    const { config } = deps;
+    this.topics = new MqttTopics(config.topic_prefix, deps.device.id);
     this.buffer = new OutboundBuffer({ maxMessages: config.buffer.max_messages, maxBytes: config.buffer.max_bytes }, (m, reason) => this.dropped(m, reason));
     this.rateLimiter = config.detections.max_per_second === undefined ? undefined : new RateLimiter(config.detections.max_per_second);
-    this.snapshotter = new MetricsSnapshotter(deps.metrics, deps.cameras, { device: device.id, site: device.site, session: randomUUID() });
     this.spool = config.spool && deps.stateDir ? new MetricsSpool(deps.stateDir, deps.logger) : undefined;
   }
 
@@ -72,7 +70,12 @@ export class MqttPublisher implements ResultSink {
     });
     this.restoreSpool();
     this.link.start();
-    this.snapshotTimer = setInterval(() => void this.publishSnapshot(), config.metrics_interval * 1000);
+    // Created here, not in the constructor: the first interval must not include model loading.
+    const { device, metrics, cameras } = this.deps;
+    const snapshotter = new MetricsSnapshotter(metrics, cameras, { device: device.id, site: device.site, session: randomUUID() });
+    this.snapshotTimer = setInterval(() => {
+      this.publishSnapshot(snapshotter).catch((err: unknown) => logger.error({ err }, 'metrics snapshot failed'));
+    }, config.metrics_interval * 1000);
     logger.info({ url: redactUrl(config.url), statusTopic: this.topics.status, spool: this.spool?.file ?? null }, 'mqtt publisher started');
   }
 
@@ -103,8 +106,8 @@ export class MqttPublisher implements ResultSink {
     this.updateGauges();
   }
 
-  private async publishSnapshot(): Promise<void> {
-    const snapshot = await this.snapshotter.take();
+  private async publishSnapshot(snapshotter: MetricsSnapshotter): Promise<void> {
+    const snapshot = await snapshotter.take();
     if (this.stopped) return;
     const payload = JSON.stringify(snapshot);
     const spoolId = this.spool ? `${snapshot.session}:${snapshot.seq}` : undefined;

@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 
 /** One unsent metrics snapshot, one JSON line in the spool file. */
@@ -110,7 +111,7 @@ export class MetricsSpool {
       action();
     } catch (err) {
       this.failed = true;
-      this.logger.error({ file: this.file, err }, 'MQTT spool write failed; continuing without it');
+      this.logger.error({ code: ErrorCode.MQTT_SPOOL, file: this.file, err }, 'MQTT spool write failed; continuing without it');
     }
   }
 }
