@@ -16,6 +16,10 @@ export function classifyConnectFailure(err: unknown): ConnectFailure {
   if (typeof code === 'number' && AUTH_REFUSALS.has(code)) {
     return { code: ErrorCode.MQTT_AUTH, hint: 'the broker refused the credentials: check mqtt.username and mqtt.password (and the broker ACL)' };
   }
+  // TLS alerts sent by the broker about our certificate (OpenSSL names them …_ALERT_…).
+  if (typeof code === 'string' && /ALERT_(CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN)/.test(code)) {
+    return { code: ErrorCode.MQTT_TLS, hint: `the broker did not accept a client certificate (${code}): check mqtt.tls.cert and mqtt.tls.key` };
+  }
   if (typeof code === 'string' && /CERT|SSL|TLS|ALTNAME|SELF_SIGNED|VERIFY/.test(code)) {
     return { code: ErrorCode.MQTT_TLS, hint: `TLS handshake failed (${code}): check mqtt.tls.ca and that the URL's host name matches the broker certificate` };
   }

@@ -17,6 +17,8 @@ export interface MosquittoOptions {
   auth?: { username: string; password: string };
   /** Also open a TLS listener; certificates generated with openssl in the temp dir: a CA, and a server cert signed by it with subjectAltName DNS:localhost,IP:127.0.0.1. */
   tls?: boolean;
+  /** With `tls`: the TLS listener requires a client certificate signed by the test CA (`Mosquitto.clientCert` has one). */
+  clientCertificates?: boolean;
   /** Also open a websockets listener (`protocol websockets`). */
   websockets?: boolean;
   /** persistence true, persistence_location <dir>/, autosave_interval 1: persistent subscriber sessions survive a kill + restart. */
@@ -51,7 +53,7 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
-/** A CA and a server certificate signed by it for localhost / 127.0.0.1, in `dir`; returns the CA's path. */
+/** A CA, a server certificate signed by it for localhost / 127.0.0.1, and a client certificate (client.crt, client.key), in `dir`. */
 function makeCertificates(dir: string): { caFile: string; certFile: string; keyFile: string } {
   const file = (name: string): string => join(dir, name);
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
@@ -63,6 +65,10 @@ function makeCertificates(dir: string): { caFile: string; certFile: string; keyF
   writeFileSync(file('server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
   run(['x509', '-req', '-in', file('server.csr'), '-CA', file('ca.crt'), '-CAkey', file('ca.key'), '-CAcreateserial',
     '-out', file('server.crt'), '-days', '2', '-extfile', file('server.ext')]);
+  run(['req', '-new', ...ec, '-keyout', file('client.key'), '-out', file('client.csr'), '-subj', '/CN=vigil-test-client']);
+  writeFileSync(file('client.ext'), 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n');
+  run(['x509', '-req', '-in', file('client.csr'), '-CA', file('ca.crt'), '-CAkey', file('ca.key'), '-CAcreateserial',
+    '-out', file('client.crt'), '-days', '2', '-extfile', file('client.ext')]);
   return { caFile: file('ca.crt'), certFile: file('server.crt'), keyFile: file('server.key') };
 }
 
@@ -119,6 +125,7 @@ export class Mosquitto {
         const certs = makeCertificates(dir);
         caFile = certs.caFile;
         lines.push(`listener ${tlsPort} 127.0.0.1`, `cafile ${certs.caFile}`, `certfile ${certs.certFile}`, `keyfile ${certs.keyFile}`);
+        if (options.clientCertificates) lines.push('require_certificate true');
       }
       if (wsPort !== undefined) lines.push(`listener ${wsPort} 127.0.0.1`, 'protocol websockets');
       const confFile = join(dir, 'mosquitto.conf');
@@ -135,6 +142,11 @@ export class Mosquitto {
       rmSync(dir, { recursive: true, force: true });
       throw err;
     }
+  }
+
+  /** A client certificate and key signed by the test CA (with `tls`). */
+  get clientCert(): { cert: string; key: string } | undefined {
+    return this.caFile ? { cert: join(this.dir, 'client.crt'), key: join(this.dir, 'client.key') } : undefined;
   }
 
   /** mqtt://127.0.0.1:PORT, mqtts://localhost:TLSPORT (the certificate's name), ws://127.0.0.1:WSPORT. */
@@ -270,6 +282,9 @@ export interface MqttRecorderOptions {
   password?: string;
   /** Path of a PEM CA file (e.g. `Mosquitto.caFile`). */
   ca?: string;
+  /** Paths of a PEM client certificate and key (e.g. `Mosquitto.clientCert`). */
+  cert?: string;
+  key?: string;
   qos?: 0 | 1;
   /** mqtt.js reconnectPeriod in ms (default 500). */
   reconnectPeriod?: number;
@@ -306,6 +321,8 @@ export class MqttRecorder {
     if (options.username !== undefined) clientOptions.username = options.username;
     if (options.password !== undefined) clientOptions.password = options.password;
     if (options.ca !== undefined) clientOptions.ca = readFileSync(options.ca);
+    if (options.cert !== undefined) clientOptions.cert = readFileSync(options.cert);
+    if (options.key !== undefined) clientOptions.key = readFileSync(options.key);
     const client = mqttConnect(url, clientOptions);
     // Listening for messages before the CONNACK: a kept session may deliver queued ones at once.
     const recorder = new MqttRecorder(client);

@@ -76,3 +76,39 @@ describe('MQTT credentials and TLS', () => {
     }
   }, 60_000);
 });
+
+/** A TLS listener that requires a client certificate signed by the test CA. */
+describe('MQTT client certificates', () => {
+  let broker: Mosquitto;
+  const agents: AgentProcess[] = [];
+
+  beforeAll(async () => {
+    broker = await Mosquitto.start({ auth: { username: USER, password: PASSWORD }, tls: true, clientCertificates: true });
+  });
+
+  afterAll(async () => {
+    for (const agent of agents) await agent.stop();
+    await broker?.stop();
+  });
+
+  it('connects with tls.cert and tls.key, and names the TLS problem without them', async () => {
+    const { cert, key } = broker.clientCert!;
+    const recorder = await MqttRecorder.start(broker.url('mqtts'), 'vigil/#', { username: USER, password: PASSWORD, ca: broker.caFile!, cert, key });
+    try {
+      const withCert = await AgentProcess.start(agentYaml('edge-cert', `  url: ${broker.url('mqtts')}\n  tls:\n    ca: ${broker.caFile!}\n    cert: ${cert}\n    key: ${key}\n`), {
+        MQTT_PASSWORD: PASSWORD,
+      });
+      agents.push(withCert);
+      const withoutCert = await AgentProcess.start(agentYaml('edge-nocert', `  url: ${broker.url('mqtts')}\n  tls:\n    ca: ${broker.caFile!}\n`), { MQTT_PASSWORD: PASSWORD });
+      agents.push(withoutCert);
+      await recorder.waitFor((msgs) => msgs.filter((m) => m.topic === 'vigil/edge-cert/gate/detections').length >= 5, 30_000, 'detections from the agent with a certificate');
+      await waitFor(() => withoutCert.logs.some((l) => l.msg.startsWith('mqtt connect failed')), 'the agent without a certificate failing', 20_000);
+      expect(failures(withoutCert, 'AGENT_ERR_MQTT_TLS')[0]!.msg).toMatch(/did not accept a client certificate .*mqtt\.tls\.cert/);
+      expect(recorder.on('vigil/edge-nocert/status')).toEqual([]);
+      expect(sampleValue(await withoutCert.metrics(), 'mqtt_connected')).toBe(0);
+      expect(sampleValue(await withCert.metrics(), 'mqtt_connected')).toBe(1);
+    } finally {
+      await recorder.stop();
+    }
+  }, 60_000);
+});

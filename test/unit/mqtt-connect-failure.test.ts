@@ -30,6 +30,14 @@ describe('classifyConnectFailure', () => {
     }
   });
 
+  it('points at the client certificate when the broker refuses ours', () => {
+    for (const code of ['ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE', 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA']) {
+      const failure = classifyConnectFailure(errorWithCode('alert', code));
+      expect(failure.code).toBe('AGENT_ERR_MQTT_TLS');
+      expect(failure.hint).toContain('mqtt.tls.cert and mqtt.tls.key');
+    }
+  });
+
   it('sorts certificate and TLS errors as AGENT_ERR_MQTT_TLS, naming the code', () => {
     for (const code of ['DEPTH_ZERO_SELF_SIGNED_CERT', 'ERR_TLS_CERT_ALTNAME_INVALID', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'ERR_SSL_WRONG_VERSION_NUMBER']) {
       const failure = classifyConnectFailure(errorWithCode('handshake failed', code));
