@@ -40,6 +40,7 @@ export class Agent extends TypedEmitter<{ fatal: Error }> {
     extraSinks: readonly ResultSink[] = [],
   ) {
     super();
+    if (config.metrics.constant_labels) this.metrics.registry.setDefaultLabels({ device: config.device.id, site: config.device.site });
     const cameras = config.cameras.filter((c) => c.enabled);
     if (config.mqtt?.enabled) {
       this.mqtt = new MqttPublisher({

@@ -126,6 +126,16 @@ export const configSchema = z
       .strict()
       .prefault({}),
     log: z.object({ level: z.enum(LOG_LEVELS).default('info') }).strict().prefault({}),
+    metrics: z
+      .object({
+        /**
+         * Put device and site on every series too (not only on vigil_info),
+         * for a fleet Prometheus that federates without per-device target labels.
+         */
+        constant_labels: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
     http: http.prefault({}),
     capture: capture.prefault({}),
     inference: inference.prefault({}),
