@@ -69,11 +69,18 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   return deepFreeze(config);
 }
 
-/** Under systemd, StateDirectory= sets $STATE_DIRECTORY (colon-separated when several): the first is vigil's. */
+/**
+ * Under systemd, StateDirectory= and CacheDirectory= set $STATE_DIRECTORY and
+ * $CACHE_DIRECTORY (colon-separated when several): the first of each is vigil's.
+ */
 function withSystemdDefaults(config: unknown, env: NodeJS.ProcessEnv): unknown {
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) return config;
+  const defaults: Record<string, string> = {};
   const stateDirectory = env.STATE_DIRECTORY?.split(':')[0];
-  if (!stateDirectory || config === null || typeof config !== 'object' || Array.isArray(config) || 'state_dir' in config) return config;
-  return { ...config, state_dir: stateDirectory };
+  const cacheDirectory = env.CACHE_DIRECTORY?.split(':')[0];
+  if (stateDirectory && !('state_dir' in config)) defaults.state_dir = stateDirectory;
+  if (cacheDirectory && !('cache_dir' in config)) defaults.cache_dir = cacheDirectory;
+  return { ...config, ...defaults };
 }
 
 /**
@@ -133,6 +140,7 @@ function resolvePaths(config: VigilConfig, base: string, issues: ConfigIssue[]):
     cameras: config.cameras.map((cam) => ({ ...cam, url: Array.isArray(cam.url) ? cam.url.map(media) : media(cam.url) })),
     mqtt: config.mqtt && { ...config.mqtt, tls: config.mqtt.tls && resolveTlsFiles(config.mqtt.tls, file) },
     state_dir: config.state_dir === undefined ? undefined : resolve(base, config.state_dir),
+    cache_dir: config.cache_dir === undefined ? undefined : resolve(base, config.cache_dir),
   };
 }
 

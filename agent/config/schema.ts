@@ -147,6 +147,11 @@ export const configSchema = z
      * systemd's $STATE_DIRECTORY; relative paths resolve against the config file.
      */
     state_dir: z.string().min(1).optional(),
+    /**
+     * Where vigil keeps what it can rebuild (TensorRT engine and timing
+     * caches). Defaults to systemd's $CACHE_DIRECTORY.
+     */
+    cache_dir: z.string().min(1).optional(),
     cameras: z
       .array(camera)
       .min(1)
