@@ -3,6 +3,8 @@ import { CameraSource } from './capture/camera-source.js';
 import { ffmpegCaptureOptions } from './capture/ffmpeg-options.js';
 import { prepareOpenCvEnvironment } from './capture/opencv-binding.js';
 import type { VigilConfig } from './config/schema.js';
+import { CameraHealthTracker } from './health/camera-health.js';
+import { assessReadiness, inferenceStuck, type Readiness } from './health/readiness.js';
 import { HttpServer } from './http/http-server.js';
 import { InferenceEngine } from './inference/inference-engine.js';
 import type { Logger } from './log.js';
@@ -14,6 +16,7 @@ import { InferenceDispatcher } from './pipeline/dispatcher.js';
 import type { CapturedFrame } from './pipeline/frame.js';
 import { SinkFanout, type ResultSink } from './pipeline/sinks.js';
 import { FrameQueue } from './queue/frame-queue.js';
+import type { Liveness } from './systemd/service-notifier.js';
 import { TypedEmitter } from './util/typed-emitter.js';
 import { withTimeout } from './util/clock.js';
 import { VERSION } from './version.js';
@@ -33,6 +36,7 @@ export class Agent extends TypedEmitter<{ fatal: Error }> {
   private readonly dispatcher: InferenceDispatcher;
   private readonly sources: CameraSource[] = [];
   private readonly mqtt: MqttPublisher | undefined;
+  private readonly health: CameraHealthTracker[] = [];
 
   constructor(
     private readonly config: Readonly<VigilConfig>,
@@ -58,10 +62,19 @@ export class Agent extends TypedEmitter<{ fatal: Error }> {
     this.engine = new InferenceEngine({ config, logger: logger.child({ component: 'inference' }), metrics: this.metrics });
     this.dispatcher = new InferenceDispatcher(this.engine, sinks, this.metrics, logger.child({ component: 'dispatcher' }));
     this.http = new HttpServer(config.http, this.metrics.registry, logger.child({ component: 'http' }));
+    this.http.route('/readyz', (_req, res) => {
+      const readiness = this.readiness();
+      res.writeHead(readiness.ready ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(`${JSON.stringify(readiness)}\n`);
+    });
     for (const camera of cameras) {
       const source = new CameraSource({ camera, logger, metrics: this.metrics });
       const queue = new FrameQueue<CapturedFrame>(camera.queue_capacity, () => this.metrics.framesDropped.inc({ camera: camera.name, reason: 'queue_full' }));
+      const health = new CameraHealthTracker(camera.name, () => performance.now(), () => queue.size);
+      this.health.push(health);
+      source.on('status', ({ state }) => health.onState(state));
       source.on('frame', (frame) => {
+        health.onFrame();
         this.metrics.framesSent.inc({ camera: camera.name });
         queue.push(frame);
         this.metrics.queueSize.set({ camera: camera.name }, queue.size);
@@ -70,12 +83,32 @@ export class Agent extends TypedEmitter<{ fatal: Error }> {
       source.on('skipped', ({ reason }) => this.metrics.framesDropped.inc({ camera: camera.name, reason }));
       this.dispatcher.addLane({ source, queue, onDemand: camera.file_pace === 'on_demand' });
       this.sources.push(source);
-      this.metrics.registerCamera(camera.name);
+      this.metrics.registerCamera(camera.name, camera.queue_capacity);
     }
   }
 
   get httpPort(): number {
     return this.http.port;
+  }
+
+  /** /readyz: per camera state, frame age, fps and queue; not ready when a camera stays down or inference is stuck. */
+  readiness(): Readiness {
+    return assessReadiness(
+      this.health.map((h) => h.snapshot()),
+      this.engine.oldestRunSeconds,
+      this.thresholds(),
+    );
+  }
+
+  /** For the systemd watchdog: only a wedged inference is worth a restart of the whole agent. */
+  liveness(): Liveness {
+    const oldest = this.engine.oldestRunSeconds;
+    return inferenceStuck(oldest, this.thresholds()) ? { alive: false, reason: `inference run in progress for ${oldest.toFixed(1)} s` } : { alive: true };
+  }
+
+  private thresholds(): { disconnectedSeconds: number; inferenceStallSeconds: number } {
+    const { health } = this.config;
+    return { disconnectedSeconds: health.disconnected_seconds, inferenceStallSeconds: health.inference_stall_seconds };
   }
 
   /** Loads the models (a bad model rejects: exit 2), then starts serving and capturing. */

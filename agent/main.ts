@@ -4,6 +4,7 @@ import { Agent } from './agent.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import { errorMessage, EXIT_CONFIG, EXIT_RUNTIME, isConfigError, VigilError } from './errors.js';
 import { createLogger } from './log.js';
+import { ServiceNotifier } from './systemd/service-notifier.js';
 import { VERSION } from './version.js';
 
 const USAGE = `vigil ${VERSION} - edge video analytics agent
@@ -54,14 +55,19 @@ async function run(file: string): Promise<number> {
   }
   const logger = createLogger(config.log.level);
   const agent = new Agent(config, logger);
+  const systemd = new ServiceNotifier(logger.child({ component: 'systemd' }));
   try {
-    await agent.start();
+    // Model loading (a TensorRT engine build) can outlast systemd's start timeout: ask for more while it runs.
+    await systemd.extendWhile(agent.start(), 'loading models');
   } catch (err) {
     logger.fatal({ code: err instanceof VigilError ? err.code : undefined }, errorMessage(err));
     await agent.stop();
     logger.flush();
     return isConfigError(err) ? EXIT_CONFIG : EXIT_RUNTIME;
   }
+  const cameras = config.cameras.filter((c) => c.enabled).length;
+  systemd.ready(`running: ${cameras} camera(s), http port ${agent.httpPort}`);
+  systemd.startWatchdog(() => agent.liveness());
   const exitCode = await new Promise<number>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
       logger.info({ signal }, 'stopping');
@@ -74,6 +80,7 @@ async function run(file: string): Promise<number> {
       resolve(EXIT_RUNTIME);
     });
   });
+  systemd.stopping();
   // If a stage hangs past the budget, leave anyway: systemd would SIGKILL us later, less cleanly.
   setTimeout(() => {
     logger.warn({ budgetMs: SHUTDOWN_BUDGET_MS }, 'shutdown budget exceeded; exiting');

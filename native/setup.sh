@@ -21,6 +21,8 @@ APT_PACKAGES=(
   prometheus
   # MQTT tests: a real broker, and openssl for the TLS listener's certificates
   mosquitto mosquitto-clients openssl
+  # shellcheck: the Jetson recipe test lints native/*.sh and native/jetson/*.sh
+  shellcheck
 )
 
 install_apt_packages() {
@@ -60,7 +62,19 @@ install_npm_packages() {
   echo "$want" > "$stamp"
 }
 
+build_native_addons() {
+  # sd_notify for systemd Type=notify: Node has no unix datagram sockets.
+  local addon=native/sd-notify/build/Release/sd_notify.node
+  if [[ -f $addon && $addon -nt native/sd-notify/sd_notify.c && $addon -nt native/sd-notify/binding.gyp ]]; then
+    log "native addons up to date"
+    return
+  fi
+  log "building native/sd-notify"
+  npm run --silent build:native
+}
+
 install_apt_packages
 install_npm_packages
+build_native_addons
 bash native/fetch-models.sh
 log "done"

@@ -94,6 +94,28 @@ const inference = z
     /** An inference taking longer than this counts as stuck and the worker is restarted. */
     stuck_timeout_seconds: seconds.default(30),
     restart: backoff({ initial_seconds: 1, max_seconds: 30, jitter: 0.2 }),
+    /**
+     * TensorRT provider settings. Only the Jetson build of the ONNX Runtime
+     * binding passes them on (native/jetson/); the npm binding reads
+     * `deviceId` alone and ignores them.
+     */
+    tensorrt: z
+      .object({
+        /** Let TensorRT pick FP16 kernels where they are faster (trt_fp16_enable); false keeps FP32 throughout. */
+        fp16: z.boolean().default(true),
+        /**
+         * Keep built engines in `<cache_dir>/tensorrt` (trt_engine_cache_enable):
+         * the first start builds them for minutes, later starts load them in
+         * seconds. Off when cache_dir is unset.
+         */
+        engine_cache: z.boolean().default(true),
+        /** Keep TensorRT's timing cache there too (trt_timing_cache_enable): rebuilds after a model change go faster. Off when cache_dir is unset. */
+        timing_cache: z.boolean().default(true),
+        /** Workspace limit of TensorRT's engine builder in bytes (trt_max_workspace_size); unset keeps ONNX Runtime's default. */
+        max_workspace_bytes: z.number().int().positive().optional(),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
@@ -103,6 +125,19 @@ const capture = z
     /** FFmpeg socket timeout: a frozen server's read returns after about 3× this. */
     rtsp_timeout_seconds: seconds.default(2),
     analyze_duration_micros: z.number().int().min(0).default(200_000),
+  })
+  .strict();
+
+const health = z
+  .object({
+    /** /readyz answers 503 once a camera has been disconnected this long (a reconnect within it is normal). */
+    disconnected_seconds: seconds.default(60),
+    /**
+     * An inference run older than this counts as stuck: /readyz answers 503
+     * and the systemd watchdog stops being fed. Keep it above the slowest
+     * normal run (a first TensorRT run can take seconds).
+     */
+    inference_stall_seconds: seconds.default(10),
   })
   .strict();
 
@@ -137,6 +172,7 @@ export const configSchema = z
       .strict()
       .prefault({}),
     http: http.prefault({}),
+    health: health.prefault({}),
     capture: capture.prefault({}),
     inference: inference.prefault({}),
     detector,

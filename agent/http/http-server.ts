@@ -12,8 +12,8 @@ export interface HttpServerOptions {
 type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
 /**
- * The agent's one HTTP server: /metrics now, the preview and health routes
- * later. It lives on the main thread, which inference never blocks, so a
+ * The agent's one HTTP server: /metrics, /healthz (the process answers),
+ * and the routes the agent adds (/readyz; the preview later). It lives on the main thread, which inference never blocks, so a
  * scrape answers in milliseconds under full load.
  */
 export class HttpServer {

@@ -18,7 +18,7 @@ const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 10 * 60_000;
 
 export interface InferenceEngineDeps {
-  readonly config: Pick<VigilConfig, 'detector' | 'classifier' | 'inference'>;
+  readonly config: Pick<VigilConfig, 'detector' | 'classifier' | 'inference' | 'cache_dir'>;
   readonly logger: Logger;
   readonly metrics: VigilMetrics;
   readonly clock?: Clock;
@@ -92,14 +92,19 @@ export class InferenceEngine extends TypedEmitter<{ fatal: Error; restarted: { r
     await Promise.all(handles.map((h) => h.retire('agent stopping')));
   }
 
+  /** Age of the oldest run still in progress on any worker, seconds (0 when idle). */
+  get oldestRunSeconds(): number {
+    return this.live().reduce((oldest, h) => Math.max(oldest, h.oldestAge), 0) / 1000;
+  }
+
   private live(): InferenceWorkerHandle[] {
     return this.slots.filter((h): h is InferenceWorkerHandle => h !== null);
   }
 
   private spawn(intraOpThreads: number): Promise<InferenceWorkerHandle> {
-    const { detector, classifier, inference } = this.deps.config;
+    const { detector, classifier, inference, cache_dir } = this.deps.config;
     return InferenceWorkerHandle.spawn(
-      { detector, classifier: classifier ?? null, inference: { ...inference, intra_op_threads: intraOpThreads } },
+      { detector, classifier: classifier ?? null, inference: { ...inference, intra_op_threads: intraOpThreads }, cacheDir: cache_dir },
       () => this.clock.now(),
       (handle, reason) => this.replace(handle, reason),
     );

@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { lowerThisThreadPriority, WORKER_NICENESS } from '../util/thread-priority.js';
 import { errorMessage, ErrorCode, VigilError } from '../errors.js';
+import { blockThisThreadForever, inferenceFaults } from './fault-injection.js';
 import { FrameAnalyzer } from './frame-analyzer.js';
 import type { FromInferenceWorker, InferenceWorkerData, ToInferenceWorker } from './protocol.js';
 
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
   const data = workerData as InferenceWorkerData;
   let analyzer: FrameAnalyzer;
   try {
-    analyzer = await FrameAnalyzer.load({ detector: data.detector, classifier: data.classifier, inference: data.inference });
+    analyzer = await FrameAnalyzer.load({ detector: data.detector, classifier: data.classifier, inference: data.inference, cacheDir: data.cacheDir });
   } catch (err) {
     post({ type: 'failed', code: err instanceof VigilError ? err.code : ErrorCode.MODEL_LOAD, message: errorMessage(err) });
     return;
@@ -27,6 +28,8 @@ async function main(): Promise<void> {
   // Requests are handled strictly one after another: run() is synchronous
   // underneath anyway. (Order across workers is the dispatcher's job.)
   let chain = Promise.resolve();
+  const faults = inferenceFaults(process.env.VIGIL_FAULT_INJECTION);
+  let runs = 0;
   port.on('message', (message: ToInferenceWorker) => {
     if (message.type === 'stop') {
       port.close();
@@ -34,6 +37,8 @@ async function main(): Promise<void> {
     }
     chain = chain.then(async () => {
       const { id, meta, data: pixels, tensor } = message;
+      if (faults.wedgeAfterRuns !== undefined && runs >= faults.wedgeAfterRuns) blockThisThreadForever();
+      runs += 1;
       try {
         const image = { data: new Uint8Array(pixels), width: meta.width, height: meta.height };
         const { objects, timings } = await analyzer.analyze(image, new Float32Array(tensor));

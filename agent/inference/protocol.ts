@@ -6,6 +6,7 @@ export interface InferenceWorkerData {
   readonly detector: DetectorConfig;
   readonly classifier: ClassifierConfig | null;
   readonly inference: InferenceConfig;
+  readonly cacheDir?: string | undefined;
 }
 
 export type ToInferenceWorker = { type: 'infer'; id: number; meta: FrameMeta; data: ArrayBuffer; tensor: ArrayBuffer } | { type: 'stop' };

@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { InferenceConfig, Provider } from '../config/schema.js';
 import { errorMessage, ErrorCode, VigilError } from '../errors.js';
@@ -10,14 +12,71 @@ export interface LoadedSession {
 }
 
 /**
- * The npm build binds only `deviceId` for CUDA and TensorRT (native/README.md
- * has the Jetson build that passes TensorRT options); engine caching and
- * FP16 need that build.
+ * The TensorRT provider object handed to ONNX Runtime. The npm binding reads
+ * `name` and `deviceId` only and ignores the rest; the Jetson build's patched
+ * binding (native/jetson/onnxruntime-node-trt-options.patch) maps each key to
+ * the provider option named beside it.
  */
-function providerOption(provider: Provider, config: InferenceConfig): ort.InferenceSession.ExecutionProviderConfig {
+export interface TensorRtProviderConfig extends ort.InferenceSession.ExecutionProviderOption {
+  readonly name: 'tensorrt';
+  readonly deviceId: number;
+  /** trt_fp16_enable */
+  readonly fp16: boolean;
+  /** trt_engine_cache_enable */
+  readonly engineCacheEnable: boolean;
+  /** trt_engine_cache_path, present when engineCacheEnable */
+  readonly engineCachePath?: string;
+  /** trt_timing_cache_enable */
+  readonly timingCacheEnable: boolean;
+  /** trt_timing_cache_path, present when timingCacheEnable */
+  readonly timingCachePath?: string;
+  /** trt_max_workspace_size, bytes; absent keeps ONNX Runtime's default */
+  readonly maxWorkspaceSize?: number;
+}
+
+/** Where TensorRT engines and the timing cache live: `<cache_dir>/tensorrt`, or nowhere without a cache_dir. */
+export function tensorrtCacheDir(cacheDir: string | undefined): string | undefined {
+  return cacheDir === undefined ? undefined : join(cacheDir, 'tensorrt');
+}
+
+/** Maps `inference.tensorrt` and `cache_dir` to the TensorRT provider object (pure: no file system). */
+export function tensorrtProviderConfig(config: InferenceConfig, cacheDir: string | undefined): TensorRtProviderConfig {
+  const dir = tensorrtCacheDir(cacheDir);
+  const engineCache = config.tensorrt.engine_cache && dir !== undefined;
+  const timingCache = config.tensorrt.timing_cache && dir !== undefined;
+  return {
+    name: 'tensorrt',
+    deviceId: config.device_id,
+    fp16: config.tensorrt.fp16,
+    engineCacheEnable: engineCache,
+    ...(engineCache ? { engineCachePath: dir } : {}),
+    timingCacheEnable: timingCache,
+    ...(timingCache ? { timingCachePath: dir } : {}),
+    ...(config.tensorrt.max_workspace_bytes !== undefined ? { maxWorkspaceSize: config.tensorrt.max_workspace_bytes } : {}),
+  };
+}
+
+/**
+ * The npm build binds only `deviceId` for CUDA and TensorRT; the TensorRT
+ * options (FP16, engine and timing caches) need the Jetson build
+ * (native/jetson/README.md).
+ */
+function providerOption(provider: Provider, config: InferenceConfig, cacheDir: string | undefined): ort.InferenceSession.ExecutionProviderConfig {
   switch (provider) {
-    case 'tensorrt':
-      return { name: 'tensorrt', deviceId: config.device_id };
+    case 'tensorrt': {
+      const trt = tensorrtProviderConfig(config, cacheDir);
+      // Created here, not by ONNX Runtime: a folder it cannot create fails the
+      // provider with a message that names the folder.
+      for (const dir of new Set([trt.engineCachePath, trt.timingCachePath])) {
+        if (dir === undefined) continue;
+        try {
+          mkdirSync(dir, { recursive: true });
+        } catch (err) {
+          throw new Error(`cannot create the TensorRT cache folder ${dir} (${errorMessage(err)}); fix cache_dir or set inference.tensorrt.engine_cache and timing_cache to false`, { cause: err });
+        }
+      }
+      return trt;
+    }
     case 'cuda':
       return { name: 'cuda', deviceId: config.device_id };
     case 'cpu':
@@ -29,8 +88,10 @@ function providerOption(provider: Provider, config: InferenceConfig): ort.Infere
  * Tries the configured execution providers in order and keeps the first that
  * loads the model. Each provider gets a session of its own (no silent mixed
  * fallback inside one session), so the provider reported is the one running.
+ * `cacheDir` is the config's top-level cache_dir (TensorRT caches go to
+ * `<cacheDir>/tensorrt`); without it TensorRT caches nothing.
  */
-export async function loadSession(modelPath: string, config: InferenceConfig): Promise<LoadedSession> {
+export async function loadSession(modelPath: string, config: InferenceConfig, cacheDir?: string): Promise<LoadedSession> {
   // ONNX Runtime's process-wide logger prints every failed provider load to
   // stderr as raw colour-coded lines; each failure reaches us as an exception
   // and is logged once as a JSON warning, so its own logger stays quiet.
@@ -40,7 +101,7 @@ export async function loadSession(modelPath: string, config: InferenceConfig): P
   for (const provider of config.providers) {
     try {
       const session = await ort.InferenceSession.create(modelPath, {
-        executionProviders: [providerOption(provider, config)],
+        executionProviders: [providerOption(provider, config, cacheDir)],
         intraOpNumThreads: config.intra_op_threads,
         interOpNumThreads: config.inter_op_threads,
         graphOptimizationLevel: 'all',

@@ -45,6 +45,12 @@ export class VigilMetrics {
     registers: [this.registry],
   });
   readonly queueSize = new Gauge({ name: 'detector_queue_size', help: 'Frames (count) waiting in the camera queue for inference', labelNames: ['camera'], registers: [this.registry] });
+  readonly queueCapacity = new Gauge({
+    name: 'detector_queue_capacity',
+    help: 'Frames (count) the camera queue holds at most (detector_queue_size / this = saturation)',
+    labelNames: ['camera'],
+    registers: [this.registry],
+  });
   readonly frameClassifyLatency = new Histogram({
     name: 'frame_classify_latency',
     help: 'Time in seconds to classify all objects of one frame',
@@ -122,7 +128,8 @@ export class VigilMetrics {
   }
 
   /** Pre-creates a camera's series so dashboards show zeros instead of gaps before the first frame. */
-  registerCamera(camera: string): void {
+  registerCamera(camera: string, queueCapacity: number): void {
+    this.queueCapacity.set({ camera }, queueCapacity);
     for (const metric of [this.boxCount, this.disconnected, this.queueSize, this.videoIndex]) metric.set({ camera }, 0);
     for (const metric of [this.classifierFramesProcessed, this.disconnectedSeconds, this.framesSent]) metric.inc({ camera }, 0);
     for (const reason of DROP_REASONS) this.framesDropped.inc({ camera, reason }, 0);

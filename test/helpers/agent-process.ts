@@ -12,15 +12,15 @@ export interface LogLine {
   readonly [key: string]: unknown;
 }
 
-/** A config with the real test models; `extra` is YAML appended as is (cameras, overrides). */
-export function agentConfigYaml(cameras: string, options: { classifier?: boolean; extra?: string } = {}): string {
+/** A config with the real test models; `extra` is YAML appended as is (other sections), `inference` extra lines of that section. */
+export function agentConfigYaml(cameras: string, options: { classifier?: boolean; extra?: string; inference?: string } = {}): string {
   const classifier = options.classifier
     ? `classifier:\n  model: ${model('mobilenetv2-12-int8.onnx')}\n  labels: ${model('classification_classes_ILSVRC2012.txt')}\n  apply_to: [person]\n`
     : '';
   return [
     'log:\n  level: debug',
     'http:\n  host: 127.0.0.1\n  port: 0',
-    'inference:\n  providers: [cpu]',
+    `inference:\n  providers: [cpu]\n${options.inference ?? ''}`,
     `detector:\n  model: ${model('yolox_nano.onnx')}\n  labels: ${model('coco80_labels.txt')}`,
     classifier,
     options.extra ?? '',

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Installs vigil as a systemd service, from a set-up checkout (npm run setup
+# && npm run build):
+#   /opt/vigil                      the app (dist/, production node_modules, native addons, models/)
+#   /etc/vigil/agent.yaml           the config (the example on first install; never overwritten)
+#   /etc/vigil/credentials/         secrets, one file each (LoadCredential=), root only
+#   /etc/systemd/system/vigil.service, enabled
+#   user and group vigil (system account, in group video for the GPU)
+#
+#   sudo systemd/install.sh             install or upgrade (idempotent)
+#   sudo systemd/install.sh uninstall   remove the app and the unit; keep config, state and user
+#   sudo systemd/install.sh purge       uninstall, then remove config, state, cache and user too
+#   DESTDIR=/tmp/root systemd/install.sh   the same into a throwaway root (no service started)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=${DESTDIR:-}
+APP=$ROOT/opt/vigil
+ETC=$ROOT/etc/vigil
+UNIT=$ROOT/etc/systemd/system/vigil.service
+USER_NAME=vigil
+MODELS=${VIGIL_TESTDATA:-../shared/testdata}/models
+log() { printf '[install] %s\n' "$*"; }
+die() { printf '[install] error: %s\n' "$*" >&2; exit 1; }
+
+# useradd/groupadd/userdel act on $ROOT/etc/{passwd,group,shadow} when installing into a throwaway root.
+account_tool() {
+  local tool=$1; shift
+  if [[ -n $ROOT ]]; then "$tool" --prefix "$ROOT" "$@"; else "$tool" "$@"; fi
+}
+user_exists() { grep -q "^$USER_NAME:" "$ROOT/etc/passwd" 2>/dev/null; }
+group_exists() { grep -q "^$1:" "$ROOT/etc/group" 2>/dev/null; }
+live_systemd() { [[ -z $ROOT && -d /run/systemd/system ]]; }
+
+check_checkout() {
+  [[ -f dist/agent/main.js ]] || die "dist/ is missing: run 'npm run setup && npm run build' first"
+  [[ -f native/sd-notify/build/Release/sd_notify.node ]] || die "native/sd-notify is not built: run 'npm run setup' first"
+  [[ -d node_modules/onnxruntime-node ]] || die "node_modules is missing: run 'npm run setup' first"
+  compgen -G "$MODELS/*.onnx" >/dev/null || die "no models in $MODELS: run 'npm run setup' (or set VIGIL_TESTDATA)"
+  [[ $(id -u) -eq 0 || -n $ROOT ]] || die "run as root (or with DESTDIR for a throwaway root)"
+}
+
+create_user() {
+  if user_exists; then log "user $USER_NAME exists"; return; fi
+  local groups=()
+  for g in video render; do group_exists "$g" && groups+=("$g"); done
+  log "creating system user $USER_NAME${groups:+ (groups ${groups[*]})}"
+  account_tool useradd --system --user-group --no-create-home --home-dir /var/lib/vigil \
+    --shell /usr/sbin/nologin ${groups:+--groups "$(IFS=,; echo "${groups[*]}")"} "$USER_NAME"
+}
+
+# A fresh copy next to the old one, then swapped in: an upgrade never leaves a half-copied app.
+install_app() {
+  local stage=$APP.new
+  rm -rf "$stage"
+  mkdir -p "$stage/native/sd-notify/build/Release"
+  cp -a dist package.json package-lock.json .npmrc README.md config "$stage/"
+  cp -a native/sd-notify/build/Release/sd_notify.node "$stage/native/sd-notify/build/Release/"
+  cp -a node_modules "$stage/"
+  log "pruning development packages"
+  (cd "$stage" && npm prune --omit=dev --no-audit --no-fund --loglevel=error >/dev/null)
+  # ONNX Runtime ships every platform's binaries (~250 MB) and the OpenCV binding
+  # keeps its object files: dead weight on a device.
+  local ort=$stage/node_modules/onnxruntime-node/bin/napi-v6 arch
+  case $(uname -m) in x86_64) arch=x64 ;; aarch64) arch=arm64 ;; *) arch=$(uname -m) ;; esac
+  if [[ -d $ort/linux/$arch ]]; then
+    find "$ort" -mindepth 1 -maxdepth 1 ! -name linux -exec rm -rf {} +
+    find "$ort/linux" -mindepth 1 -maxdepth 1 ! -name "$arch" -exec rm -rf {} +
+  fi
+  rm -rf "$stage/node_modules/@u4/opencv4nodejs/build/Release/obj.target" "$stage/node_modules/.vite" "$stage/node_modules/.cache"
+  # The models fetched by native/setup.sh (and their labels and licence).
+  mkdir -p "$stage/models"
+  cp -a "$MODELS"/*.onnx "$MODELS"/*.txt "$stage/models/"
+  chown -R 0:0 "$stage" 2>/dev/null || true
+  chmod -R go-w "$stage"
+  if [[ -d $APP ]]; then mv "$APP" "$APP.old"; fi
+  mv "$stage" "$APP"
+  rm -rf "$APP.old"
+  log "app installed in /opt/vigil ($(du -sh "$APP" | cut -f1))"
+}
+
+install_config() {
+  install -d -m 0755 "$ETC"
+  install -d -m 0700 "$ETC/credentials"
+  if [[ -f $ETC/agent.yaml ]]; then
+    log "keeping /etc/vigil/agent.yaml"
+  else
+    # The example finds its models through ${VIGIL_MODELS:-…}: on a device they are in /opt/vigil/models.
+    sed 's#\${VIGIL_MODELS:-[^}]*}#/opt/vigil/models#' config/agent.example.yaml > "$ETC/agent.yaml"
+    chmod 0640 "$ETC/agent.yaml"
+    chgrp "$(group_id "$USER_NAME")" "$ETC/agent.yaml"
+    log "wrote /etc/vigil/agent.yaml from config/agent.example.yaml: edit it, then: systemctl restart vigil"
+  fi
+}
+
+group_id() { awk -F: -v g="$1" '$1 == g { print $3 }' "$ROOT/etc/group"; }
+
+install_unit() {
+  install -d -m 0755 "$(dirname "$UNIT")"
+  local node; node=$(command -v node)
+  # The unit names /usr/bin/node; a Node installed elsewhere (nvm, a tarball) is written in instead.
+  sed "s#^ExecStart=/usr/bin/node #ExecStart=$node #" systemd/vigil.service > "$UNIT.tmp"
+  chmod 0644 "$UNIT.tmp"
+  mv "$UNIT.tmp" "$UNIT"
+  if live_systemd; then
+    systemctl daemon-reload
+    systemctl enable vigil.service
+    systemctl restart vigil.service
+    log "vigil.service enabled and (re)started: journalctl -u vigil -f"
+  else
+    systemctl --root="${ROOT:-/}" enable vigil.service >/dev/null 2>&1 || die "systemctl --root=${ROOT:-/} enable failed"
+    log "vigil.service installed and enabled (not started: ${ROOT:+throwaway root }no running systemd)"
+  fi
+}
+
+uninstall() {
+  if live_systemd; then systemctl disable --now vigil.service 2>/dev/null || true
+  elif [[ -f $UNIT ]]; then systemctl --root="${ROOT:-/}" disable vigil.service >/dev/null 2>&1 || true
+  fi
+  rm -f "$UNIT"
+  live_systemd && systemctl daemon-reload
+  rm -rf "$APP" "$APP.new" "$APP.old"
+  log "removed the unit and /opt/vigil (kept /etc/vigil, /var/lib/vigil and user $USER_NAME)"
+}
+
+purge() {
+  uninstall
+  rm -rf "$ETC" "$ROOT/var/lib/vigil" "$ROOT/var/cache/vigil"
+  if user_exists; then account_tool userdel "$USER_NAME"; fi
+  if group_exists "$USER_NAME"; then account_tool groupdel "$USER_NAME"; fi
+  log "removed /etc/vigil, /var/lib/vigil, /var/cache/vigil and user $USER_NAME"
+}
+
+case "${1:-install}" in
+  install)
+    check_checkout
+    create_user
+    install_app
+    install_config
+    install_unit
+    ;;
+  uninstall) uninstall ;;
+  purge) purge ;;
+  *) die "usage: $0 [install|uninstall|purge]" ;;
+esac

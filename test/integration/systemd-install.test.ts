@@ -1,0 +1,129 @@
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agentConfigYaml } from '../helpers/agent-process.js';
+import { NotifySocket } from '../helpers/notify-socket.js';
+import { media, REPO_ROOT } from '../helpers/testdata.js';
+import { waitFor } from '../helpers/wait.js';
+
+const INSTALL = join(REPO_ROOT, 'systemd/install.sh');
+
+function install(root: string, action = 'install'): string {
+  return execFileSync('bash', [INSTALL, action], { env: { ...process.env, DESTDIR: root }, encoding: 'utf8' });
+}
+
+/** Every file under `dir` with its size and mode, for comparing two installs. */
+function tree(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const path = join(d, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else {
+        const st = statSync(path, { throwIfNoEntry: false });
+        out.push(`${relative(dir, path)} ${st?.size ?? 'link'} ${(st?.mode ?? 0).toString(8)}`);
+      }
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+/** systemd/vigil.service and systemd/install.sh, installed into a throwaway root (DESTDIR). */
+describe('systemd unit and install script', () => {
+  let root: string;
+  /** /etc/vigil/agent.yaml as the first install wrote it. */
+  let installedConfig = '';
+
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'vigil-root-'));
+    mkdirSync(join(root, 'etc'));
+    // useradd --prefix edits the throwaway root's account files: start from copies of this machine's.
+    for (const file of ['passwd', 'group', 'shadow', 'gshadow']) copyFileSync(join('/etc', file), join(root, 'etc', file));
+  });
+
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('passes systemd-analyze verify', () => {
+    const result = spawnSync('systemd-analyze', ['verify', join(REPO_ROOT, 'systemd/vigil.service')], { encoding: 'utf8' });
+    expect(result.stderr.trim()).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it('keeps the GPU reachable and the process hardened', () => {
+    const unit = readFileSync(join(REPO_ROOT, 'systemd/vigil.service'), 'utf8');
+    const directives = unit.split('\n').filter((l) => /^[A-Za-z]+=/.test(l));
+    const value = (key: string): string[] => directives.filter((l) => l.startsWith(`${key}=`)).map((l) => l.slice(key.length + 1));
+    expect(value('Type')).toEqual(['notify']);
+    expect(value('WatchdogSec')).toHaveLength(1);
+    expect(value('Restart')).toEqual(['always']);
+    expect(value('SupplementaryGroups').join(' ')).toContain('video');
+    for (const key of ['PrivateDevices', 'MemoryDenyWriteExecute']) expect(value(key), key).toEqual([]);
+    for (const [key, want] of Object.entries({ ProtectSystem: 'strict', NoNewPrivileges: 'yes', PrivateTmp: 'yes', CapabilityBoundingSet: '', StateDirectory: 'vigil', CacheDirectory: 'vigil', ConfigurationDirectory: 'vigil' })) {
+      expect(value(key), key).toEqual([want]);
+    }
+    expect(value('LoadCredential')).toEqual(['vigil:/etc/vigil/credentials']);
+  });
+
+  it('installs user, app, config and an enabled unit, idempotently', () => {
+    const first = install(root);
+    expect(first).toContain('creating system user vigil');
+    const passwd = readFileSync(join(root, 'etc/passwd'), 'utf8');
+    expect(passwd).toMatch(/^vigil:x:\d+:\d+::\/var\/lib\/vigil:\/usr\/sbin\/nologin$/m);
+    expect(readFileSync(join(root, 'etc/group'), 'utf8')).toMatch(/^video:x:\d+:.*\bvigil\b/m);
+    expect(existsSync(join(root, 'opt/vigil/dist/agent/main.js'))).toBe(true);
+    expect(existsSync(join(root, 'opt/vigil/native/sd-notify/build/Release/sd_notify.node'))).toBe(true);
+    expect(existsSync(join(root, 'opt/vigil/node_modules/vitest')), 'dev packages pruned').toBe(false);
+    expect(statSync(join(root, 'etc/vigil/credentials')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(root, 'etc/vigil/agent.yaml')).mode & 0o777).toBe(0o640);
+    expect(readFileSync(join(root, 'etc/systemd/system/vigil.service'), 'utf8')).toContain('ExecStart=');
+    expect(lstatSync(join(root, 'etc/systemd/system/multi-user.target.wants/vigil.service')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(root, 'etc/vigil/agent.yaml'), 'utf8')).toContain('model: /opt/vigil/models/yolox_nano.onnx');
+    expect(existsSync(join(root, 'opt/vigil/models/yolox_nano.onnx'))).toBe(true);
+
+    installedConfig = readFileSync(join(root, 'etc/vigil/agent.yaml'), 'utf8');
+    // The operator's config survives an upgrade; the second run changes nothing else.
+    writeFileSync(join(root, 'etc/vigil/agent.yaml'), '# edited by the operator\n');
+    const before = tree(root);
+    const second = install(root);
+    expect(second).toContain('user vigil exists');
+    expect(second).toContain('keeping /etc/vigil/agent.yaml');
+    expect(readFileSync(join(root, 'etc/vigil/agent.yaml'), 'utf8')).toBe('# edited by the operator\n');
+    expect(tree(root)).toEqual(before);
+  }, 120_000);
+
+  it('runs from the installed tree: validates its config and reports READY to systemd', async () => {
+    const main = join(root, 'opt/vigil/dist/agent/main.js');
+    // The example config as installed, with its models under the throwaway root's /opt/vigil/models.
+    const installed = installedConfig.replaceAll('/opt/vigil/models', join(root, 'opt/vigil/models'));
+    writeFileSync(join(root, 'example.yaml'), installed);
+    expect(execFileSync(process.execPath, [main, '--validate-config', join(root, 'example.yaml')], { encoding: 'utf8' })).toContain('valid');
+    const config = join(root, 'tmp-agent.yaml');
+    writeFileSync(config, agentConfigYaml(`  - name: plaza\n    url: ${media('vtest.avi')}\n`));
+    const socket = await NotifySocket.start();
+    const child = spawn(process.execPath, [main, 'run', '--config', config], { env: { ...process.env, ...socket.env() }, stdio: 'ignore' });
+    try {
+      await waitFor(() => socket.withKey('READY').length > 0, 'READY=1 from the installed agent', 30_000);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+      socket.stop();
+      rmSync(config);
+    }
+    expect(socket.withKey('STOPPING').length).toBe(1);
+  }, 60_000);
+
+  it('uninstalls the app and unit but keeps config, then purges everything', () => {
+    install(root, 'uninstall');
+    expect(existsSync(join(root, 'opt/vigil'))).toBe(false);
+    expect(existsSync(join(root, 'etc/systemd/system/vigil.service'))).toBe(false);
+    expect(lstatSync(join(root, 'etc/systemd/system/multi-user.target.wants/vigil.service'), { throwIfNoEntry: false })).toBeUndefined();
+    expect(existsSync(join(root, 'etc/vigil/agent.yaml'))).toBe(true);
+    install(root, 'purge');
+    expect(existsSync(join(root, 'etc/vigil'))).toBe(false);
+    expect(readFileSync(join(root, 'etc/passwd'), 'utf8')).not.toMatch(/^vigil:/m);
+    expect(readFileSync(join(root, 'etc/group'), 'utf8')).not.toMatch(/^vigil:/m);
+  }, 60_000);
+});
