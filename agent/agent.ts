@@ -10,11 +10,14 @@ import { InferenceEngine } from './inference/inference-engine.js';
 import type { Logger } from './log.js';
 import { MetricsSink } from './metrics/metrics-sink.js';
 import { MqttMetrics } from './metrics/mqtt-metrics.js';
+import { PreviewMetrics } from './metrics/preview-metrics.js';
 import { MqttPublisher } from './mqtt/mqtt-publisher.js';
 import { VigilMetrics } from './metrics/registry.js';
 import { InferenceDispatcher } from './pipeline/dispatcher.js';
 import type { CapturedFrame } from './pipeline/frame.js';
 import { SinkFanout, type ResultSink } from './pipeline/sinks.js';
+import { PreviewHub } from './preview/preview-hub.js';
+import { mountPreview } from './preview/preview-routes.js';
 import { FrameQueue } from './queue/frame-queue.js';
 import type { Liveness } from './systemd/service-notifier.js';
 import { TypedEmitter } from './util/typed-emitter.js';
@@ -37,6 +40,7 @@ export class Agent extends TypedEmitter<{ fatal: Error }> {
   private readonly sources: CameraSource[] = [];
   private readonly mqtt: MqttPublisher | undefined;
   private readonly health: CameraHealthTracker[] = [];
+  private readonly preview: PreviewHub | undefined;
 
   constructor(
     private readonly config: Readonly<VigilConfig>,
@@ -57,7 +61,16 @@ export class Agent extends TypedEmitter<{ fatal: Error }> {
         logger: logger.child({ component: 'mqtt' }),
       });
     }
-    const outputs = [new MetricsSink(this.metrics), ...(this.mqtt ? [this.mqtt] : []), ...extraSinks];
+    if (config.preview.enabled) {
+      this.preview = new PreviewHub({
+        config: config.preview,
+        cameras: this.sources,
+        states: () => Object.fromEntries(this.health.map((h) => [h.camera, h.snapshot().state])),
+        metrics: new PreviewMetrics(this.metrics.registry),
+        logger: logger.child({ component: 'preview' }),
+      });
+    }
+    const outputs = [new MetricsSink(this.metrics), ...(this.mqtt ? [this.mqtt] : []), ...(this.preview ? [this.preview] : []), ...extraSinks];
     const sinks = new SinkFanout(outputs, logger.child({ component: 'sinks' }));
     this.engine = new InferenceEngine({ config, logger: logger.child({ component: 'inference' }), metrics: this.metrics });
     this.dispatcher = new InferenceDispatcher(this.engine, sinks, this.metrics, logger.child({ component: 'dispatcher' }));
@@ -67,12 +80,14 @@ export class Agent extends TypedEmitter<{ fatal: Error }> {
       res.writeHead(readiness.ready ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(`${JSON.stringify(readiness)}\n`);
     });
+    if (this.preview) mountPreview(this.http, this.preview);
     for (const camera of cameras) {
       const source = new CameraSource({ camera, logger, metrics: this.metrics });
       const queue = new FrameQueue<CapturedFrame>(camera.queue_capacity, () => this.metrics.framesDropped.inc({ camera: camera.name, reason: 'queue_full' }));
       const health = new CameraHealthTracker(camera.name, () => performance.now(), () => queue.size);
       this.health.push(health);
       source.on('status', ({ state }) => health.onState(state));
+      source.on('preview', ({ meta, image }) => this.preview?.offer(meta, image));
       source.on('frame', (frame) => {
         health.onFrame();
         this.metrics.framesSent.inc({ camera: camera.name });
@@ -134,6 +149,7 @@ export class Agent extends TypedEmitter<{ fatal: Error }> {
     this.engine.on('restarted', () => this.dispatcher.pump());
     await this.http.start();
     this.mqtt?.start();
+    this.preview?.start();
     this.dispatcher.start();
     for (const source of this.sources) source.start(models.detector.recipe);
     this.logger.info({ cameras: this.sources.map((s) => s.name), version: VERSION, device: device.id }, 'agent started');
@@ -146,6 +162,7 @@ export class Agent extends TypedEmitter<{ fatal: Error }> {
       ['dispatcher', () => Promise.resolve(this.dispatcher.stop())],
       ['inference', () => this.engine.stop()],
       ['mqtt', async () => this.mqtt?.stop()],
+      ['preview', () => Promise.resolve(this.preview?.stop())],
       ['http', () => this.http.stop()],
     ];
     for (const [name, step] of steps) {

@@ -21,6 +21,8 @@ APT_PACKAGES=(
   prometheus
   # MQTT tests: a real broker, and openssl for the TLS listener's certificates
   mosquitto mosquitto-clients openssl
+  # Preview tests drive Debian's Chromium through playwright-core (no downloaded browser)
+  chromium
   # shellcheck: the Jetson recipe test lints native/*.sh and native/jetson/*.sh
   shellcheck
 )

@@ -4,9 +4,11 @@
  * (capture worker → queue → inference worker → metrics) with the classifier
  * off and on, (c) the ratio b/a, (d) frame_latency p50/p95 at the file's live
  * 10 fps, (e) peak RSS, (f) (b) again while publishing every frame's
- * detections to a local Mosquitto. Same model and thread settings throughout.
+ * detections to a local Mosquitto, (g) (b) again with 5 preview viewers.
+ * Same model and thread settings throughout.
  */
 import { availableParallelism, cpus, totalmem } from 'node:os';
+import { spawn } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -69,9 +71,25 @@ interface PipelineRun {
   readonly rssMiB: number;
   readonly latencies: number[];
   readonly objectsPerFrame: number;
+  /** Preview frames each viewer received (warm-up included). */
+  readonly previewFrames: number[];
 }
 
-async function pipeline(classifier: boolean, pace: 'on_demand' | 'realtime', seconds: number, mqttUrl?: string): Promise<PipelineRun> {
+/** Preview viewers in a child process, so their decoding is not charged to the agent's main thread. */
+function startViewers(port: number, count: number): { stop(): Promise<number[]> } {
+  const child = spawn(process.execPath, [new URL('./preview-viewers.js', import.meta.url).pathname, String(port), String(count), 'bench'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return {
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve(JSON.parse(output || '[]') as number[]));
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function pipeline(classifier: boolean, pace: 'on_demand' | 'realtime', seconds: number, mqttUrl?: string, viewers = 0): Promise<PipelineRun> {
   const latencies: number[] = [];
   let frames = 0;
   let objects = 0;
@@ -87,7 +105,8 @@ async function pipeline(classifier: boolean, pace: 'on_demand' | 'realtime', sec
   };
   const agent = new Agent(config(classifier, pace, mqttUrl), createLogger('warn'), [sink]);
   await agent.start();
-  await delay(3000); // warm-up: capture opened, ORT caches warm
+  const viewerProcess = viewers > 0 ? startViewers(agent.httpPort, viewers) : undefined;
+  await delay(3000); // warm-up: capture opened, ORT caches warm, viewers connected
   counting = true;
   const started = performance.now();
   let rss = process.memoryUsage().rss;
@@ -96,8 +115,9 @@ async function pipeline(classifier: boolean, pace: 'on_demand' | 'realtime', sec
   clearInterval(sampler);
   counting = false;
   const elapsed = (performance.now() - started) / 1000;
+  const previewFrames = viewerProcess ? await viewerProcess.stop() : [];
   await agent.stop();
-  return { fps: frames / elapsed, frames, rssMiB: rss / 2 ** 20, latencies, objectsPerFrame: objects / Math.max(1, frames) };
+  return { fps: frames / elapsed, frames, rssMiB: rss / 2 ** 20, latencies, objectsPerFrame: objects / Math.max(1, frames), previewFrames };
 }
 
 function percentile(values: number[], p: number): number {
@@ -133,6 +153,11 @@ async function main(): Promise<void> {
       `peak of the whole bench process ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
   );
   await mqttFigures();
+  const watched = await pipeline(false, 'on_demand', SECONDS, undefined, 5);
+  console.log(
+    `(g) pipeline, classifier off, 5 preview viewers: ${watched.fps.toFixed(1)} frames/s (0 viewers: ${off.fps.toFixed(1)}); ` +
+      `preview frames per viewer: ${watched.previewFrames.join(', ')} in ${SECONDS + 3} s`,
+  );
 }
 
 async function mqttFigures(): Promise<void> {

@@ -3,10 +3,11 @@ import type { CameraConfig } from '../config/schema.js';
 import { ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { VigilMetrics } from '../metrics/registry.js';
-import type { CapturedFrame } from '../pipeline/frame.js';
+import type { CapturedFrame, FrameMeta } from '../pipeline/frame.js';
 import { backoffDelaySeconds } from '../util/backoff.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
+import type { PreviewImage, PreviewSettings } from './preview-encoder.js';
 import type { CaptureWorkerData, FromCaptureWorker, ToCaptureWorker } from './protocol.js';
 import type { TensorRecipe } from '../inference/decoders/index.js';
 
@@ -33,7 +34,15 @@ const WORKER_SILENCE_MIN_MS = 45_000;
  * `stall_timeout_seconds` counts as a disconnect and forces a reconnect).
  * Disconnected seconds accrue on every tick, not only at reconnect.
  */
-export class CameraSource extends TypedEmitter<{ frame: CapturedFrame; status: CameraStatus; skipped: { reason: 'fps_cap' } }> {
+export interface CameraEvents extends Record<string, unknown> {
+  frame: CapturedFrame;
+  /** A JPEG of the frame with this meta, while a preview is wanted; emitted before the frame. */
+  preview: { meta: FrameMeta; image: PreviewImage };
+  status: CameraStatus;
+  skipped: { reason: 'fps_cap' };
+}
+
+export class CameraSource extends TypedEmitter<CameraEvents> {
   private worker: Worker | null = null;
   private state: CameraState = 'connecting';
   private lastFrameAt = 0;
@@ -48,6 +57,7 @@ export class CameraSource extends TypedEmitter<{ frame: CapturedFrame; status: C
   private workerRestarts = 0;
   private ticker: { unref(): unknown } | null = null;
   private recipe: TensorRecipe | null = null;
+  private preview: PreviewSettings | null = null;
   private readonly clock: Clock;
   private readonly log: Logger;
 
@@ -79,6 +89,12 @@ export class CameraSource extends TypedEmitter<{ frame: CapturedFrame; status: C
     this.post({ type: 'credit', frames });
   }
 
+  /** Starts (settings) or stops (null) JPEG previews on the capture thread; kept across worker replacements. */
+  setPreview(settings: PreviewSettings | null): void {
+    this.preview = settings;
+    this.worker?.postMessage({ type: 'preview', settings } satisfies ToCaptureWorker);
+  }
+
   async stop(): Promise<void> {
     if (this.ticker) this.clock.clearInterval(this.ticker);
     this.accrue();
@@ -95,7 +111,14 @@ export class CameraSource extends TypedEmitter<{ frame: CapturedFrame; status: C
 
   private spawn(): void {
     this.lastWorkerMessageAt = this.clock.now();
-    const workerData: CaptureWorkerData = { camera: this.deps.camera, firstSeq: this.nextSeq, firstVideoIndex: this.videoIndex, recipe: this.recipe!, credits: Math.max(0, this.credits) };
+    const workerData: CaptureWorkerData = {
+      camera: this.deps.camera,
+      firstSeq: this.nextSeq,
+      firstVideoIndex: this.videoIndex,
+      recipe: this.recipe!,
+      credits: Math.max(0, this.credits),
+      preview: this.preview,
+    };
     const worker = new Worker(new URL('./capture-worker.js', import.meta.url), { workerData });
     this.worker = worker;
     worker.on('message', (message: FromCaptureWorker) => this.onMessage(message));
@@ -116,6 +139,7 @@ export class CameraSource extends TypedEmitter<{ frame: CapturedFrame; status: C
     this.lastWorkerMessageAt = this.clock.now();
     switch (message.type) {
       case 'frame':
+        if (message.preview) this.emit('preview', { meta: message.meta, image: message.preview });
         this.onFrame({ meta: message.meta, data: message.data, tensor: message.tensor });
         return;
       case 'opening':

@@ -15,16 +15,19 @@ import { redactUrl } from '../util/redact-url.js';
 import { sourceKind } from './ffmpeg-options.js';
 import { loadOpenCvBinding, type CvBinding, type CvMat, type CvVideoCapture } from './opencv-binding.js';
 import { FpsCap, RealtimeSchedule } from './pacing.js';
+import { PreviewEncoder } from './preview-encoder.js';
 import { buildDetectorTensor, ownBuffer } from './tensor-builder.js';
 import type { CaptureWorkerData, FromCaptureWorker, ToCaptureWorker } from './protocol.js';
 
 const port = parentPort!;
 lowerThisThreadPriority(WORKER_NICENESS);
-const { camera, firstSeq, firstVideoIndex, recipe, credits: initialCredits } = workerData as CaptureWorkerData;
+const { camera, firstSeq, firstVideoIndex, recipe, credits: initialCredits, preview: initialPreview } = workerData as CaptureWorkerData;
 const urls = Array.isArray(camera.url) ? camera.url : [camera.url];
 const cv: CvBinding = loadOpenCvBinding();
 const stopping = new AbortController();
 const post = (message: FromCaptureWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
+const preview = new PreviewEncoder(cv);
+preview.configure(initialPreview);
 
 let reconnectRequested: string | null = null;
 let credits = initialCredits;
@@ -34,6 +37,7 @@ port.on('message', (message: ToCaptureWorker) => {
   if (message.type === 'stop') stopping.abort();
   else if (message.type === 'reconnect') reconnectRequested = message.reason;
   else if (message.type === 'credit') credits += message.frames;
+  else if (message.type === 'preview') preview.configure(message.settings);
   creditWaiter?.();
 });
 
@@ -136,10 +140,11 @@ function emit(mat: CvMat): void {
   const data = ownBuffer(bgr.getData());
   const tensor = buildDetectorTensor(cv, bgr, recipe);
   const meta = { camera: camera.name, seq: seq++, capturedAt: epochNow(), videoIndex, width: bgr.cols, height: bgr.rows };
+  const jpeg = preview.maybeEncode(bgr, performance.now());
   // Without external memory tracking V8 does not see Mat memory, so free it now rather than at some later GC.
   if (bgr !== mat) bgr.release();
   mat.release();
-  post({ type: 'frame', meta, data, tensor }, [data, tensor]);
+  post({ type: 'frame', meta, data, tensor, ...(jpeg ? { preview: jpeg } : {}) }, jpeg ? [data, tensor, jpeg.jpeg] : [data, tensor]);
 }
 
 async function waitForCredit(): Promise<boolean> {

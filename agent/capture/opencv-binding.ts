@@ -36,6 +36,9 @@ export interface CvBinding {
   Size: new (width: number, height: number) => CvSize;
   imread(path: string, flags?: number): CvMat;
   blobFromImage(image: CvMat, scale: number, size: CvSize, mean: CvVec3, swapRB: boolean, crop: boolean): CvMat;
+  imencode(extension: string, image: CvMat, flags?: number[]): Buffer;
+  readonly IMWRITE_JPEG_QUALITY: number;
+  readonly INTER_AREA: number;
   readonly IMREAD_COLOR: number;
   readonly CV_8UC3: number;
   readonly INTER_LINEAR: number;

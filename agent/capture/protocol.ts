@@ -1,6 +1,7 @@
 import type { CameraConfig } from '../config/schema.js';
 import type { FrameMeta } from '../pipeline/frame.js';
 import type { TensorRecipe } from '../inference/decoders/index.js';
+import type { PreviewImage, PreviewSettings } from './preview-encoder.js';
 
 export interface CaptureWorkerData {
   readonly camera: CameraConfig;
@@ -10,6 +11,8 @@ export interface CaptureWorkerData {
   readonly recipe: TensorRecipe;
   /** `on_demand` files: frames the queue has room for right now (a replacement worker continues the count). */
   readonly credits: number;
+  /** Preview encoding already wanted when the worker starts (a replacement keeps it). */
+  readonly preview: PreviewSettings | null;
 }
 
 export type ToCaptureWorker =
@@ -17,12 +20,14 @@ export type ToCaptureWorker =
   | { type: 'reconnect'; reason: string }
   /** `on_demand` pacing: the queue has room for this many more frames. */
   | { type: 'credit'; frames: number }
+  /** Encode a JPEG preview of frames at these settings (null: stop, nobody watches). */
+  | { type: 'preview'; settings: PreviewSettings | null }
   | { type: 'stop' };
 
 export type FromCaptureWorker =
   | { type: 'opening'; url: string; attempt: number }
   | { type: 'opened'; url: string; videoIndex: number; width: number; height: number; fps: number; openSeconds: number }
-  | { type: 'frame'; meta: FrameMeta; data: ArrayBuffer; tensor: ArrayBuffer }
+  | { type: 'frame'; meta: FrameMeta; data: ArrayBuffer; tensor: ArrayBuffer; preview?: PreviewImage }
   | { type: 'skipped'; reason: 'fps_cap' }
   | { type: 'disconnected'; code: string; message: string; retryInSeconds: number }
   | { type: 'ended'; message: string };

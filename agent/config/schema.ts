@@ -146,6 +146,30 @@ const http = z
     /** Loopback by default: the device's own Prometheus scrapes it there. Set 0.0.0.0 to expose it on the LAN. */
     host: z.string().min(1).default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(9110),
+    /**
+     * When set, the preview page and its WebSocket need it (?token=, a
+     * cookie the page sets, or Authorization: Bearer). Use ${ENV} or
+     * ${credential:NAME}. /healthz and /readyz stay open.
+     */
+    token: z.string().min(8, 'at least 8 characters').optional(),
+    /** With a token: /metrics needs it too (then give Prometheus `authorization: { credentials: … }`). */
+    protect_metrics: z.boolean().default(false),
+  })
+  .strict();
+
+const preview = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Preview frames per second per camera, at most; frames are JPEG-encoded only while someone watches. */
+    fps: z.number().positive().max(30).default(5),
+    /** Preview width in pixels (height keeps the aspect ratio); never upscaled. */
+    width: z.number().int().min(64).max(3840).default(640),
+    jpeg_quality: z.number().int().min(10).max(100).default(70),
+    max_viewers: z.number().int().min(1).max(100).default(8),
+    /** A viewer with more than this waiting in its socket gets frames skipped until it catches up. */
+    max_buffered_kib: z.number().int().min(16).default(512),
+    /** Viewers are pinged this often; one that did not answer the previous ping is dropped. */
+    ping_interval_seconds: seconds.default(10),
   })
   .strict();
 
@@ -172,6 +196,7 @@ export const configSchema = z
       .strict()
       .prefault({}),
     http: http.prefault({}),
+    preview: preview.prefault({}),
     health: health.prefault({}),
     capture: capture.prefault({}),
     inference: inference.prefault({}),
@@ -211,4 +236,6 @@ export type CameraConfig = VigilConfig['cameras'][number];
 export type DetectorConfig = VigilConfig['detector'];
 export type ClassifierConfig = NonNullable<VigilConfig['classifier']>;
 export type InferenceConfig = VigilConfig['inference'];
+export type PreviewConfig = VigilConfig['preview'];
+export type HttpConfig = VigilConfig['http'];
 export type Provider = (typeof PROVIDERS)[number];

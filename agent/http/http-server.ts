@@ -1,15 +1,27 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { ErrorCode, VigilError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Registry } from 'prom-client';
+import { presentedToken, sameOrigin, tokenMatches } from './access.js';
 
 export interface HttpServerOptions {
   readonly host: string;
   readonly port: number;
+  /** When set, routes marked `protected` (and /metrics with protect_metrics) need it. */
+  readonly token?: string | undefined;
+  readonly protect_metrics: boolean;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+type UpgradeHandler = (req: IncomingMessage, socket: Socket, head: Buffer) => void;
+
+interface Route {
+  readonly handler: Handler;
+  readonly protected: boolean;
+  /** What an unauthorised request gets instead (the viewer's token form); plain 401 when absent. */
+  readonly unauthorized?: Handler | undefined;
+}
 
 /**
  * The agent's one HTTP server: /metrics, /healthz (the process answers),
@@ -18,19 +30,21 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<voi
  */
 export class HttpServer {
   private server: Server | null = null;
-  private readonly routes = new Map<string, Handler>();
+  private readonly routes = new Map<string, Route>();
+  private readonly upgrades = new Map<string, UpgradeHandler>();
 
   constructor(
     private readonly options: HttpServerOptions,
     private readonly registry: Registry,
     private readonly logger: Logger,
   ) {
-    this.routes.set('/metrics', async (_req, res) => {
+    const metrics: Handler = async (_req, res) => {
       const body = await this.registry.metrics();
       res.writeHead(200, { 'content-type': this.registry.contentType });
       res.end(body);
-    });
-    this.routes.set('/healthz', (_req, res) => {
+    };
+    this.routes.set('/metrics', { handler: metrics, protected: options.protect_metrics });
+    this.route('/healthz', (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end('ok\n');
     });
@@ -41,12 +55,27 @@ export class HttpServer {
     return (this.server?.address() as AddressInfo | null)?.port ?? 0;
   }
 
-  route(path: string, handler: Handler): void {
-    this.routes.set(path, handler);
+  /** `protected` routes need the token when one is configured; `unauthorized` answers them otherwise. */
+  route(path: string, handler: Handler, access: { protected?: boolean; unauthorized?: Handler } = {}): void {
+    this.routes.set(path, { handler, protected: access.protected ?? false, unauthorized: access.unauthorized });
+  }
+
+  /**
+   * A WebSocket (or other upgrade) endpoint. It always needs the token when
+   * one is configured; without one, a browser's cross-site Origin is refused.
+   */
+  upgrade(path: string, handler: UpgradeHandler): void {
+    this.upgrades.set(path, handler);
+  }
+
+  /** Whether a request may use a protected route. */
+  authorized(req: IncomingMessage): boolean {
+    return this.options.token === undefined || tokenMatches(presentedToken(req), this.options.token);
   }
 
   async start(): Promise<void> {
     const server = createServer((req, res) => void this.handle(req, res));
+    server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.handleUpgrade(req, socket, head));
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) =>
         reject(new VigilError(ErrorCode.HTTP_LISTEN, `cannot listen on ${this.options.host}:${this.options.port}: ${err.message}`, { cause: err })),
@@ -67,8 +96,8 @@ export class HttpServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const handler = this.routes.get(path);
-    if (!handler) {
+    const route = this.routes.get(path);
+    if (!route) {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('not found\n');
       return;
@@ -78,6 +107,7 @@ export class HttpServer {
       res.end();
       return;
     }
+    const handler = route.protected && !this.authorized(req) ? (route.unauthorized ?? unauthorized) : route.handler;
     try {
       await handler(req, res);
     } catch (err) {
@@ -86,4 +116,21 @@ export class HttpServer {
       res.end();
     }
   }
+
+  private handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const handler = this.upgrades.get(path);
+    const refusal = !handler ? '404 Not Found' : !this.authorized(req) ? '401 Unauthorized' : this.options.token === undefined && !sameOrigin(req) ? '403 Forbidden' : undefined;
+    if (refusal || !handler) {
+      this.logger.debug({ path, refusal, origin: req.headers.origin }, 'upgrade refused');
+      socket.end(`HTTP/1.1 ${refusal ?? '404 Not Found'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      return;
+    }
+    handler(req, socket, head);
+  }
 }
+
+const unauthorized: Handler = (_req, res) => {
+  res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer realm="vigil"' });
+  res.end('a token is required\n');
+};

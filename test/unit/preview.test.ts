@@ -1,0 +1,81 @@
+import type { IncomingMessage } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import type { CvBinding, CvMat } from '../../agent/capture/opencv-binding.js';
+import { PreviewEncoder } from '../../agent/capture/preview-encoder.js';
+import { presentedToken, sameOrigin, tokenMatches } from '../../agent/http/access.js';
+import { frameMessage, parseFrameMessage } from '../../agent/preview/frame-message.js';
+import { PreviewStats } from '../../agent/preview/preview-stats.js';
+
+const request = (url: string, headers: Record<string, string> = {}): IncomingMessage => ({ url, headers }) as unknown as IncomingMessage;
+
+describe('access', () => {
+  it('takes the token from Authorization, then ?token=, then the cookie', () => {
+    expect(presentedToken(request('/ws?token=q', { authorization: 'Bearer h', cookie: 'vigil_token=c' }))).toBe('h');
+    expect(presentedToken(request('/ws?token=q', { cookie: 'vigil_token=c' }))).toBe('q');
+    expect(presentedToken(request('/ws', { cookie: 'a=1; vigil_token=c%3Dd; b=2' }))).toBe('c=d');
+    expect(presentedToken(request('/ws'))).toBeUndefined();
+  });
+
+  it('compares tokens exactly', () => {
+    expect(tokenMatches('s3cret-token', 's3cret-token')).toBe(true);
+    expect(tokenMatches('s3cret-toke', 's3cret-token')).toBe(false);
+    expect(tokenMatches(undefined, 's3cret-token')).toBe(false);
+  });
+
+  it('accepts no Origin or the same host, refuses another site', () => {
+    expect(sameOrigin(request('/ws', { host: '10.0.0.5:9110' }))).toBe(true);
+    expect(sameOrigin(request('/ws', { host: '10.0.0.5:9110', origin: 'http://10.0.0.5:9110' }))).toBe(true);
+    expect(sameOrigin(request('/ws', { host: '10.0.0.5:9110', origin: 'http://evil.example' }))).toBe(false);
+    expect(sameOrigin(request('/ws', { host: '10.0.0.5:9110', origin: 'http://10.0.0.5:9111' }))).toBe(false);
+    expect(sameOrigin(request('/ws', { host: '10.0.0.5:9110', origin: 'null' }))).toBe(false);
+  });
+});
+
+describe('frameMessage', () => {
+  it('round-trips header and JPEG bytes', () => {
+    const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 1, 2, 3]).buffer;
+    const header = { camera: 'gate', seq: 7, captured_at: 1.5, width: 768, height: 576, jpeg_width: 640, jpeg_height: 480, objects: [], latency_ms: 20 };
+    const message = frameMessage(header, { jpeg, width: 640, height: 480 });
+    expect(message.readUInt32BE(0)).toBe(Buffer.byteLength(JSON.stringify(header)));
+    const parsed = parseFrameMessage(message);
+    expect(parsed.header).toEqual(header);
+    expect([...parsed.jpeg]).toEqual([0xff, 0xd8, 0xff, 1, 2, 3]);
+  });
+});
+
+describe('PreviewStats', () => {
+  it('gives processed fps, the last box count and p95 latency over the last 10 s', () => {
+    const stats = new PreviewStats();
+    for (let i = 0; i < 100; i++) stats.record('gate', i * 100, i < 95 ? 20 : 80, i % 7);
+    // 100 frames in the 9.9 s since the first → 10.1/s; 5 % of them at 80 ms → p95 is the last 20 ms one
+    expect(stats.numbers('gate', 9900)).toEqual({ fps: 10.1, box_count: 99 % 7, latency_p95_ms: 20 });
+    expect(stats.numbers('gate', 30_000)).toEqual({ fps: 0, box_count: 99 % 7, latency_p95_ms: null });
+    expect(stats.numbers('other', 0)).toEqual({ fps: 0, box_count: 0, latency_p95_ms: null });
+  });
+});
+
+describe('PreviewEncoder', () => {
+  /** A stand-in binding whose encoder returns a 3-byte "JPEG"; `resized` collects the frame's resizes. */
+  function fakeCv(): { cv: CvBinding; resized: [number, number][] } {
+    const resized: [number, number][] = [];
+    const cv = { INTER_AREA: 3, IMWRITE_JPEG_QUALITY: 1, imencode: () => Buffer.from([0xff, 0xd8, 0xff]) } as unknown as CvBinding;
+    return { cv, resized };
+  }
+
+  it('encodes only while configured, at most at the asked rate with 10 % slack for frame jitter, downscaled, never upscaled', () => {
+    const { cv, resized } = fakeCv();
+    const encoder = new PreviewEncoder(cv);
+    const frame = { rows: 576, cols: 768, channels: 3, resize: (r: number, c: number) => (resized.push([r, c]), frame), release: () => undefined } as unknown as CvMat;
+    expect(encoder.maybeEncode(frame, 0)).toBeUndefined();
+    encoder.configure({ everyMs: 200, width: 640, quality: 70 });
+    // A 10 fps camera with ±2 ms jitter: every other frame, 5 a second.
+    const times = Array.from({ length: 50 }, (_, i) => i * 100 + (i % 2 ? 2 : -2));
+    const encoded = times.filter((t) => encoder.maybeEncode(frame, t));
+    expect(encoded.length).toBe(25);
+    expect(resized[0]).toEqual([480, 640]);
+    encoder.configure({ everyMs: 200, width: 1920, quality: 70 });
+    expect(encoder.maybeEncode(frame, 10_000)).toMatchObject({ width: 768, height: 576 });
+    encoder.configure(null);
+    expect(encoder.maybeEncode(frame, 20_000)).toBeUndefined();
+  });
+});
