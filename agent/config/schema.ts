@@ -154,6 +154,12 @@ const http = z
     token: z.string().min(8, 'at least 8 characters').optional(),
     /** With a token: /metrics needs it too (then give Prometheus `authorization: { credentials: … }`). */
     protect_metrics: z.boolean().default(false),
+    /**
+     * Without a token, the page and WebSocket answer only requests naming
+     * this device (loopback, its host name, its addresses): DNS-rebinding
+     * protection. Add the DNS names it is reached by here.
+     */
+    allowed_hosts: z.array(z.string().min(1)).default([]),
   })
   .strict();
 

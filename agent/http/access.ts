@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { hostname, networkInterfaces } from 'node:os';
 
 export const TOKEN_COOKIE = 'vigil_token';
 
@@ -34,6 +35,34 @@ export function sameOrigin(req: IncomingMessage): boolean {
   if (origin === undefined) return true;
   try {
     return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The names this device answers to: loopback, its host name (and .local),
+ * every address of its interfaces, the configured bind address, and the
+ * operator's extra names. Computed per call: interfaces come and go.
+ */
+export function deviceHostNames(bindHost: string, extra: readonly string[]): Set<string> {
+  const names = new Set(['localhost', '127.0.0.1', '::1', hostname(), `${hostname()}.local`, ...extra].map((n) => n.toLowerCase()));
+  if (bindHost !== '0.0.0.0' && bindHost !== '::') names.add(bindHost.toLowerCase());
+  for (const addresses of Object.values(networkInterfaces())) for (const a of addresses ?? []) names.add(a.address.toLowerCase());
+  return names;
+}
+
+/**
+ * Without a token, DNS rebinding could let a web page on another site talk
+ * to the agent under a name the attacker controls (its Origin then matches
+ * its Host). So the Host a request names must be one of the device's own.
+ */
+export function knownHost(req: IncomingMessage, names: ReadonlySet<string>): boolean {
+  const host = req.headers.host;
+  if (!host) return false;
+  try {
+    const { hostname: name } = new URL(`http://${host}`);
+    return names.has(name.replace(/^\[|\]$/g, '').toLowerCase());
   } catch {
     return false;
   }

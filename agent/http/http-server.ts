@@ -3,7 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { ErrorCode, VigilError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Registry } from 'prom-client';
-import { presentedToken, sameOrigin, tokenMatches } from './access.js';
+import { deviceHostNames, knownHost, presentedToken, sameOrigin, tokenMatches } from './access.js';
 
 export interface HttpServerOptions {
   readonly host: string;
@@ -11,6 +11,7 @@ export interface HttpServerOptions {
   /** When set, routes marked `protected` (and /metrics with protect_metrics) need it. */
   readonly token?: string | undefined;
   readonly protect_metrics: boolean;
+  readonly allowed_hosts: readonly string[];
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -68,9 +69,18 @@ export class HttpServer {
     this.upgrades.set(path, handler);
   }
 
-  /** Whether a request may use a protected route. */
+  /**
+   * Whether a request may use a protected route: with a token, it must carry
+   * it; without one, it must name this device as its Host (DNS rebinding).
+   */
   authorized(req: IncomingMessage): boolean {
-    return this.options.token === undefined || tokenMatches(presentedToken(req), this.options.token);
+    if (this.options.token === undefined) return knownHost(req, deviceHostNames(this.options.host, this.options.allowed_hosts));
+    return tokenMatches(presentedToken(req), this.options.token);
+  }
+
+  /** Whether `value` is the configured token (false when none is configured). */
+  isToken(value: string): boolean {
+    return this.options.token !== undefined && tokenMatches(value, this.options.token);
   }
 
   async start(): Promise<void> {
@@ -107,7 +117,8 @@ export class HttpServer {
       res.end();
       return;
     }
-    const handler = route.protected && !this.authorized(req) ? (route.unauthorized ?? unauthorized) : route.handler;
+    const denied = route.protected && !this.authorized(req);
+    const handler = !denied ? route.handler : this.options.token === undefined ? unknownHost : (route.unauthorized ?? unauthorized);
     try {
       await handler(req, res);
     } catch (err) {
@@ -120,7 +131,16 @@ export class HttpServer {
   private handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const handler = this.upgrades.get(path);
-    const refusal = !handler ? '404 Not Found' : !this.authorized(req) ? '401 Unauthorized' : this.options.token === undefined && !sameOrigin(req) ? '403 Forbidden' : undefined;
+    const tokenless = this.options.token === undefined;
+    const refusal = !handler
+      ? '404 Not Found'
+      : !this.authorized(req)
+        ? tokenless
+          ? '403 Forbidden'
+          : '401 Unauthorized'
+        : tokenless && !sameOrigin(req)
+          ? '403 Forbidden'
+          : undefined;
     if (refusal || !handler) {
       this.logger.debug({ path, refusal, origin: req.headers.origin }, 'upgrade refused');
       socket.end(`HTTP/1.1 ${refusal ?? '404 Not Found'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
@@ -133,4 +153,9 @@ export class HttpServer {
 const unauthorized: Handler = (_req, res) => {
   res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer realm="vigil"' });
   res.end('a token is required\n');
+};
+
+const unknownHost: Handler = (req, res) => {
+  res.writeHead(403, { 'content-type': 'text/plain' });
+  res.end(`host ${req.headers.host ?? '(none)'} is not one of this device's names; add it to http.allowed_hosts or set http.token\n`);
 };

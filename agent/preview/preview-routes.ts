@@ -17,7 +17,7 @@ export function mountPreview(http: HttpServer, hub: PreviewHub): void {
       const headers: Record<string, string> = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': CONTENT_SECURITY_POLICY };
       // A token given in the URL becomes a cookie, so the page's WebSocket carries it (browsers cannot set headers on one).
       const token = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token');
-      if (token) headers['set-cookie'] = `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
+      if (token && http.isToken(token)) headers['set-cookie'] = `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
       res.writeHead(200, headers);
       res.end(page);
     },

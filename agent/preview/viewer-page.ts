@@ -10,14 +10,24 @@
  * whether or not the template is raw. Built once at module load.
  */
 
-const VIEWER_PAGE = String.raw`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="dark">
-<title>vigil · live preview</title>
-<style>
+/** The start of both pages, up to their own styles: phone-friendly, dark, no favicon request. */
+function documentStart(title: string): string {
+  return [
+    '<!doctype html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    '<meta name="color-scheme" content="dark">',
+    `<title>${title}</title>`,
+    '<link rel="icon" href="data:,">',
+    '',
+  ].join('\n');
+}
+
+const VIEWER_PAGE =
+  documentStart('vigil · live preview') +
+  String.raw`<style>
 :root { color-scheme: dark; --bg: #0e1116; --panel: #161b22; --line: #2a313c; --fg: #e6edf3; --muted: #8b949e;
   --ok: #3fb950; --warn: #d29922; --bad: #f85149; --accent: #58a6ff; }
 * { box-sizing: border-box; }
@@ -342,14 +352,9 @@ main.single canvas.view { max-height: calc(100vh - 190px); max-height: calc(100d
 </html>
 `;
 
-const UNAUTHORIZED_PAGE = String.raw`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="dark">
-<title>vigil · token required</title>
-<style>
+const UNAUTHORIZED_PAGE =
+  documentStart('vigil · token required') +
+  String.raw`<style>
 html, body { margin: 0; min-height: 100%; background: #0e1116; color: #e6edf3; font: 15px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
 main { max-width: 360px; margin: 12vh auto 0; padding: 24px; background: #161b22; border: 1px solid #2a313c; border-radius: 10px; }
 h1 { margin: 0 0 8px; font-size: 20px; } p { margin: 0 0 16px; color: #8b949e; } label { display: block; margin-bottom: 6px; }

@@ -106,10 +106,13 @@ describe('Prometheus federation: agent → edge Prometheus → fleet Prometheus'
     edge = await PrometheusServer.start(testConfig('edge.yml', 'vigil', [{ targets: [`127.0.0.1:${agent.port}`] }], { device: DEVICE, site: SITE }));
     fleet = await PrometheusServer.start(testConfig('fleet.yml', 'vigil-edge', [{ targets: [`127.0.0.1:${edge.port}`], labels: { device: DEVICE, site: SITE } }]));
     const fleetServer = fleet;
-    // Frames through inference, scraped twice, recorded, federated.
+    // Frames through inference, scraped twice, recorded (each rule group on its own schedule), federated.
+    const federated = async (name: string): Promise<boolean> => (await fleetServer.vector(`${name}{camera="${CAMERA}"}`)).length > 0;
     await waitFor(
-      async () => (await fleetServer.vector(`camera:frame_latency_seconds:p95_5m{camera="${CAMERA}"} > 0`)).length > 0,
-      'the p95 recording rule federated to the fleet',
+      async () =>
+        (await fleetServer.vector(`camera:frame_latency_seconds:p95_5m{camera="${CAMERA}"} > 0`)).length > 0 &&
+        (await Promise.all(recordNames().map(federated))).every(Boolean),
+      'the p95 and every other recording rule federated to the fleet',
       30_000,
       250,
     ).catch((err: Error) => {

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import type { CvBinding, CvMat } from '../../agent/capture/opencv-binding.js';
 import { PreviewEncoder } from '../../agent/capture/preview-encoder.js';
-import { presentedToken, sameOrigin, tokenMatches } from '../../agent/http/access.js';
+import { deviceHostNames, knownHost, presentedToken, sameOrigin, tokenMatches } from '../../agent/http/access.js';
 import { frameMessage, parseFrameMessage } from '../../agent/preview/frame-message.js';
 import { PreviewStats } from '../../agent/preview/preview-stats.js';
 
@@ -28,6 +28,23 @@ describe('access', () => {
     expect(sameOrigin(request('/ws', { host: '10.0.0.5:9110', origin: 'http://evil.example' }))).toBe(false);
     expect(sameOrigin(request('/ws', { host: '10.0.0.5:9110', origin: 'http://10.0.0.5:9111' }))).toBe(false);
     expect(sameOrigin(request('/ws', { host: '10.0.0.5:9110', origin: 'null' }))).toBe(false);
+  });
+});
+
+describe('knownHost', () => {
+  const names = deviceHostNames('0.0.0.0', ['camera-box.lan']);
+
+  it('knows loopback, the extra names and this machine’s addresses, with or without a port', () => {
+    for (const host of ['localhost:9110', '127.0.0.1', '[::1]:9110', 'CAMERA-BOX.lan:80']) expect(knownHost(request('/', { host }), names), host).toBe(true);
+  });
+
+  it('refuses another name, a missing Host and the wildcard bind address', () => {
+    for (const host of ['evil.example:9110', '0.0.0.0:9110', '']) expect(knownHost(request('/', { host }), names), host).toBe(false);
+    expect(knownHost(request('/'), names)).toBe(false);
+  });
+
+  it('adds a specific bind address', () => {
+    expect(knownHost(request('/', { host: '192.0.2.7:9110' }), deviceHostNames('192.0.2.7', []))).toBe(true);
   });
 });
 
