@@ -82,7 +82,7 @@ export class Agent extends TypedEmitter<{ fatal: Error }> {
     });
     if (this.preview) mountPreview(this.http, this.preview);
     for (const camera of cameras) {
-      const source = new CameraSource({ camera, logger, metrics: this.metrics });
+      const source = new CameraSource({ camera, capture: config.capture, logger, metrics: this.metrics });
       const queue = new FrameQueue<CapturedFrame>(camera.queue_capacity, () => this.metrics.framesDropped.inc({ camera: camera.name, reason: 'queue_full' }));
       const health = new CameraHealthTracker(camera.name, () => performance.now(), () => queue.size);
       this.health.push(health);

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { CameraConfig } from '../config/schema.js';
+import type { CameraConfig, CaptureConfig } from '../config/schema.js';
 import { ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { VigilMetrics } from '../metrics/registry.js';
@@ -7,6 +7,7 @@ import type { CapturedFrame, FrameMeta } from '../pipeline/frame.js';
 import { backoffDelaySeconds } from '../util/backoff.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
+import { rtspPipeline } from './gstreamer-pipeline.js';
 import type { PreviewImage, PreviewSettings } from './preview-encoder.js';
 import type { CaptureWorkerData, FromCaptureWorker, ToCaptureWorker } from './protocol.js';
 import type { TensorRecipe } from '../inference/decoders/index.js';
@@ -21,6 +22,7 @@ export interface CameraStatus {
 
 export interface CameraSourceDeps {
   readonly camera: CameraConfig;
+  readonly capture: CaptureConfig;
   readonly logger: Logger;
   readonly metrics: VigilMetrics;
   readonly clock?: Clock;
@@ -113,6 +115,7 @@ export class CameraSource extends TypedEmitter<CameraEvents> {
     this.lastWorkerMessageAt = this.clock.now();
     const workerData: CaptureWorkerData = {
       camera: this.deps.camera,
+      sources: captureSources(this.deps.camera, this.deps.capture),
       firstSeq: this.nextSeq,
       firstVideoIndex: this.videoIndex,
       recipe: this.recipe!,
@@ -124,9 +127,11 @@ export class CameraSource extends TypedEmitter<CameraEvents> {
     worker.on('message', (message: FromCaptureWorker) => this.onMessage(message));
     worker.on('error', (err) => this.log.error({ code: ErrorCode.WORKER_CRASHED, err }, 'capture worker crashed'));
     worker.on('exit', (code) => {
-      if (this.worker !== worker || this.state === 'ended') return;
-      // The worker is gone without being asked: treat as a disconnect and replace it with backoff.
+      if (this.worker !== worker) return;
       this.worker = null;
+      // A file that finished with loop off: the worker left by itself, and stop() has nothing to wait for.
+      if (this.state === 'ended') return;
+      // The worker is gone without being asked: treat as a disconnect and replace it with backoff.
       this.markDisconnected(`capture worker exited with code ${code}`);
       const wait = backoffDelaySeconds(this.deps.camera.reconnect, this.workerRestarts++);
       this.clock.setTimeout(() => {
@@ -160,6 +165,9 @@ export class CameraSource extends TypedEmitter<CameraEvents> {
         if (this.state !== 'disconnected') this.log.warn({ code: message.code, retryInSeconds: round(message.retryInSeconds) }, message.message);
         else this.log.debug({ code: message.code, retryInSeconds: round(message.retryInSeconds) }, message.message);
         this.markDisconnected(message.message);
+        return;
+      case 'problem':
+        this.log.warn({ code: message.code }, message.message);
         return;
       case 'ended':
         this.log.info(message.message);
@@ -245,6 +253,14 @@ export class CameraSource extends TypedEmitter<CameraEvents> {
   private post(message: ToCaptureWorker): void {
     this.worker?.postMessage(message);
   }
+}
+
+/** The camera's URLs as the capture worker opens them: as written, or wrapped in a GStreamer decode pipeline. */
+export function captureSources(camera: CameraConfig, capture: CaptureConfig): string[] {
+  const urls = Array.isArray(camera.url) ? camera.url : [camera.url];
+  const { decoder } = camera;
+  if (decoder === 'ffmpeg') return urls;
+  return urls.map((url) => rtspPipeline(url, { decoder, codec: camera.codec, transport: capture.rtsp_transport, timeoutSeconds: capture.rtsp_timeout_seconds }));
 }
 
 function round(n: number): number {

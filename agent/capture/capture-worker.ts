@@ -21,8 +21,7 @@ import type { CaptureWorkerData, FromCaptureWorker, ToCaptureWorker } from './pr
 
 const port = parentPort!;
 lowerThisThreadPriority(WORKER_NICENESS);
-const { camera, firstSeq, firstVideoIndex, recipe, credits: initialCredits, preview: initialPreview } = workerData as CaptureWorkerData;
-const urls = Array.isArray(camera.url) ? camera.url : [camera.url];
+const { camera, sources: urls, firstSeq, firstVideoIndex, recipe, credits: initialCredits, preview: initialPreview } = workerData as CaptureWorkerData;
 const cv: CvBinding = loadOpenCvBinding();
 const stopping = new AbortController();
 const post = (message: FromCaptureWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
@@ -41,7 +40,7 @@ port.on('message', (message: ToCaptureWorker) => {
   creditWaiter?.();
 });
 
-type ReadOutcome = { kind: 'ended' } | { kind: 'failed'; code: string; message: string } | { kind: 'stopped' };
+type ReadOutcome = { kind: 'ended'; frames: number } | { kind: 'failed'; code: string; message: string } | { kind: 'stopped' };
 
 let seq = firstSeq;
 let videoIndex = firstVideoIndex;
@@ -60,6 +59,7 @@ async function run(): Promise<void> {
     const { capture, openSeconds } = opened;
     reconnectRequested = null;
     const fps = capture.get(cv.CAP_PROP_FPS);
+    const declaredFrames = sourceKind(url) === 'file' ? capture.get(cv.CAP_PROP_FRAME_COUNT) : 0;
     const outcome = await readLoop(capture, url, fps, openSeconds, () => {
       attempt = 0;
     });
@@ -70,12 +70,31 @@ async function run(): Promise<void> {
       continue;
     }
     // A file (or playlist item) reached its end.
+    reportEarlyEnd(url, outcome.frames, declaredFrames);
     item++;
     if (item >= urls.length && !camera.loop) {
       post({ type: 'ended', message: `${urls.length > 1 ? 'playlist' : 'file'} finished and loop is off` });
       return;
     }
   }
+}
+
+/** Files already reported as ending early: a looping damaged file is reported once, not on every pass. */
+const reportedEarlyEnds = new Set<string>();
+
+/**
+ * FFmpeg ends a damaged or cut file at the first frame it cannot decode and
+ * reports that as a normal end. The container's frame count tells the two
+ * apart (it is an estimate for some formats, hence the slack).
+ */
+function reportEarlyEnd(url: string, frames: number, declaredFrames: number): void {
+  if (!(declaredFrames > 0) || frames >= declaredFrames - Math.max(2, declaredFrames * 0.02) || reportedEarlyEnds.has(url)) return;
+  reportedEarlyEnds.add(url);
+  post({
+    type: 'problem',
+    code: ErrorCode.MEDIA_DAMAGED,
+    message: `${redactUrl(url)} ended after ${frames} of its ${declaredFrames} frames: the file is damaged or truncated`,
+  });
 }
 
 function open(url: string): { capture: CvVideoCapture; openSeconds: number } | { error: string } {
@@ -108,7 +127,7 @@ async function readLoop(capture: CvVideoCapture, url: string, fps: number, openS
     if (mat.empty || mat.rows === 0 || mat.cols === 0) {
       mat.release();
       if (frames === 0) return { kind: 'failed', code: ErrorCode.RTSP_OPEN, message: `cannot open ${redactUrl(url)}: no frame could be read` };
-      if (isFile) return { kind: 'ended' };
+      if (isFile) return { kind: 'ended', frames };
       return { kind: 'failed', code: ErrorCode.CAPTURE_READ, message: `stream ${redactUrl(url)} ended or timed out` };
     }
     if (frames++ === 0) {

@@ -5,6 +5,8 @@ import type { PreviewImage, PreviewSettings } from './preview-encoder.js';
 
 export interface CaptureWorkerData {
   readonly camera: CameraConfig;
+  /** What the worker opens, one per playlist item: the camera's URLs, or the GStreamer pipelines built from them (`decoder`). */
+  readonly sources: readonly string[];
   /** Sequence number to continue from when a worker is replaced, so seq stays monotonic. */
   readonly firstSeq: number;
   readonly firstVideoIndex: number;
@@ -30,4 +32,6 @@ export type FromCaptureWorker =
   | { type: 'frame'; meta: FrameMeta; data: ArrayBuffer; tensor: ArrayBuffer; preview?: PreviewImage }
   | { type: 'skipped'; reason: 'fps_cap' }
   | { type: 'disconnected'; code: string; message: string; retryInSeconds: number }
+  /** Something the operator should know that does not interrupt capture (a file that ended early). */
+  | { type: 'problem'; code: string; message: string }
   | { type: 'ended'; message: string };

@@ -28,7 +28,13 @@ export function substituteEnv(
   issues: SubstitutionIssue[],
   typed: Map<string, string> = new Map(),
   path: (string | number)[] = [],
+  ancestors: Set<object> = new Set(),
 ): unknown {
+  if (node !== null && typeof node === 'object' && ancestors.has(node)) {
+    // `a: &x [*x]` parses to an array that contains itself; walking it would overflow the stack.
+    issues.push({ path, message: 'a YAML alias refers to a node that contains it (an endless cycle)', value: '*alias' });
+    return null;
+  }
   if (typeof node === 'string') {
     const value = substituteString(node, env, issues, path);
     if (!WHOLE_REFERENCE.test(node) || value === node) return value;
@@ -38,11 +44,14 @@ export function substituteEnv(
     if (typeof scalar !== 'string') typed.set(path.join('.'), value);
     return scalar;
   }
-  if (Array.isArray(node)) return node.map((item, i) => substituteEnv(item, env, issues, typed, [...path, i]));
-  if (node !== null && typeof node === 'object') {
-    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, substituteEnv(v, env, issues, typed, [...path, k])]));
+  if (node === null || typeof node !== 'object') return node;
+  ancestors.add(node);
+  try {
+    if (Array.isArray(node)) return node.map((item, i) => substituteEnv(item, env, issues, typed, [...path, i], ancestors));
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, substituteEnv(v, env, issues, typed, [...path, k], ancestors)]));
+  } finally {
+    ancestors.delete(node);
   }
-  return node;
 }
 
 function substituteString(text: string, env: NodeJS.ProcessEnv, issues: SubstitutionIssue[], path: (string | number)[]): string {

@@ -104,7 +104,9 @@ function zodIssue(issue: z.core.$ZodIssue, input: unknown): ConfigIssue[] {
   const path = issue.path.map(String).join('.');
   const value = valueAt(input, issue.path);
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => ({ path: path ? `${path}.${key}` : key, message: 'unknown key' }));
+    // An empty key would otherwise print as the whole document's issue ("<root>").
+    const named = (key: string): string => (key === '' ? '""' : key);
+    return issue.keys.map((key) => ({ path: path ? `${path}.${named(key)}` : named(key), message: 'unknown key' }));
   }
   // A missing value fails a union (url: string | string[]) as well as a plain type check.
   if (value === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_union')) return [{ path, message: 'required' }];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { backoff, seconds } from './schema-parts.js';
+import { backoff, secondsAtLeast } from './schema-parts.js';
 
 /** The `mqtt` section; absent means vigil does not talk MQTT at all. */
 
@@ -56,7 +56,7 @@ export const mqttSchema = z
       .refine((p) => !p.startsWith('/') && !p.endsWith('/'), 'no leading or trailing /')
       .default('vigil'),
     keepalive_seconds: z.number().int().min(5).max(3600).default(30),
-    connect_timeout_seconds: seconds.default(10),
+    connect_timeout_seconds: secondsAtLeast(1, 'a TLS handshake needs time').default(10),
     reconnect: backoff({ initial_seconds: 1, max_seconds: 60, jitter: 0.3 }),
     /** Messages handed to the client library and not yet acknowledged; the rest wait in the bounded buffer. */
     max_inflight: z.number().int().min(1).max(1000).default(100),
@@ -67,7 +67,7 @@ export const mqttSchema = z
      */
     spool: z.boolean().default(false),
     /** Seconds between metrics snapshots on <prefix>/<device>/metrics. */
-    metrics_interval: seconds.default(10),
+    metrics_interval: secondsAtLeast(0.1, 'snapshots more often flood the broker').default(10),
     /** MQTT 5 only: the broker discards a metrics snapshot not delivered within this many seconds; 0 keeps it forever. */
     metrics_expiry_seconds: z.number().int().min(0).default(3600),
     detections: detections.prefault({}),

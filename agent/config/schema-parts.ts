@@ -2,7 +2,13 @@ import { z } from 'zod';
 
 /** Building blocks shared by the config's sections. */
 
-export const seconds = z.number().positive();
+/**
+ * A duration with a floor: a fuzzed or mistyped `0.001` passes `positive()`
+ * yet turns a watchdog into a restart loop, so the floor says why it exists.
+ */
+export function secondsAtLeast(min: number, why: string) {
+  return z.number().min(min, `at least ${min} s: ${why}`);
+}
 
 /** Camera names and device ids end up in MQTT topics and metric labels: keep them to a safe alphabet. */
 export const name = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only (1-64 chars)');
@@ -17,10 +23,11 @@ interface BackoffDefaults {
 export function backoff(defaults: BackoffDefaults = { initial_seconds: 0.5, max_seconds: 30, jitter: 0.2 }) {
   return z
     .object({
-      initial_seconds: seconds.default(defaults.initial_seconds),
-      max_seconds: seconds.default(defaults.max_seconds),
+      initial_seconds: secondsAtLeast(0.1, 'retrying faster only floods the peer').default(defaults.initial_seconds),
+      max_seconds: secondsAtLeast(0.1, 'retrying faster only floods the peer').default(defaults.max_seconds),
       jitter: z.number().min(0).max(1).default(defaults.jitter),
     })
     .strict()
+    .refine((b) => b.max_seconds >= b.initial_seconds, { message: 'max_seconds must be at least initial_seconds', path: ['max_seconds'] })
     .prefault({});
 }

@@ -1,8 +1,9 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { CODECS, DECODERS } from '../capture/gstreamer-pipeline.js';
 import { DETECTOR_TYPES } from '../inference/decoders/index.js';
 import { mqttSchema } from './mqtt-schema.js';
-import { backoff, name, seconds } from './schema-parts.js';
+import { backoff, name, secondsAtLeast } from './schema-parts.js';
 
 /**
  * The one schema for vigil's config file: types, defaults and docs come from
@@ -21,7 +22,7 @@ const camera = z
     fps_cap: z.number().positive().optional(),
     queue_capacity: z.number().int().min(1).max(256).default(4),
     /** No frame for this long counts as a disconnect and forces a reconnect. */
-    stall_timeout_seconds: seconds.default(5),
+    stall_timeout_seconds: secondsAtLeast(1, 'shorter reconnects a healthy camera between frames').default(5),
     /** Files: start again at the end (video_index advances) or stop. */
     loop: z.boolean().default(true),
     /**
@@ -32,8 +33,22 @@ const camera = z
      */
     file_pace: z.enum(FILE_PACES).default('realtime'),
     reconnect: backoff(),
+    /**
+     * rtsp:// cameras: `ffmpeg` is OpenCV's FFmpeg backend; `software`
+     * (libav) and `nvv4l2` (Jetson hardware decoder) are GStreamer pipelines
+     * vigil builds, which also follow a mid-stream resolution change.
+     */
+    decoder: z.enum(DECODERS).default('ffmpeg'),
+    /** The stream's codec, for `decoder: software` and `nvv4l2` (FFmpeg finds it by itself). */
+    codec: z.enum(CODECS).default('h264'),
   })
-  .strict();
+  .strict()
+  .superRefine((cam, ctx) => {
+    const urls = Array.isArray(cam.url) ? cam.url : [cam.url];
+    if (cam.decoder !== 'ffmpeg' && !urls.every((url) => /^rtsps?:\/\//i.test(url))) {
+      ctx.addIssue({ code: 'custom', path: ['decoder'], message: `${cam.decoder} builds an RTSP pipeline: every url must be rtsp://` });
+    }
+  });
 
 const modelPath = z.string().min(1);
 
@@ -92,7 +107,7 @@ const inference = z
     /** Frames handed to each inference worker ahead of time, so it never idles waiting for the main thread. */
     pipeline_depth: z.number().int().min(1).max(4).default(2),
     /** An inference taking longer than this counts as stuck and the worker is restarted. */
-    stuck_timeout_seconds: seconds.default(30),
+    stuck_timeout_seconds: secondsAtLeast(1, 'a normal inference run must fit in it').default(30),
     restart: backoff({ initial_seconds: 1, max_seconds: 30, jitter: 0.2 }),
     /**
      * TensorRT provider settings. Only the Jetson build of the ONNX Runtime
@@ -123,7 +138,7 @@ const capture = z
   .object({
     rtsp_transport: z.enum(['tcp', 'udp']).default('tcp'),
     /** FFmpeg socket timeout: a frozen server's read returns after about 3× this. */
-    rtsp_timeout_seconds: seconds.default(2),
+    rtsp_timeout_seconds: secondsAtLeast(0.5, 'shorter fails a healthy stream on a busy network').default(2),
     analyze_duration_micros: z.number().int().min(0).default(200_000),
   })
   .strict();
@@ -131,13 +146,13 @@ const capture = z
 const health = z
   .object({
     /** /readyz answers 503 once a camera has been disconnected this long (a reconnect within it is normal). */
-    disconnected_seconds: seconds.default(60),
+    disconnected_seconds: secondsAtLeast(1, 'a reconnect takes at least that').default(60),
     /**
      * An inference run older than this counts as stuck: /readyz answers 503
      * and the systemd watchdog stops being fed. Keep it above the slowest
      * normal run (a first TensorRT run can take seconds).
      */
-    inference_stall_seconds: seconds.default(10),
+    inference_stall_seconds: secondsAtLeast(1, 'a normal inference run must fit in it').default(10),
   })
   .strict();
 
@@ -175,7 +190,7 @@ const preview = z
     /** A viewer with more than this waiting in its socket gets frames skipped until it catches up. */
     max_buffered_kib: z.number().int().min(16).default(512),
     /** Viewers are pinged this often; one that did not answer the previous ping is dropped. */
-    ping_interval_seconds: seconds.default(10),
+    ping_interval_seconds: secondsAtLeast(1, 'a viewer needs time to answer').default(10),
   })
   .strict();
 
@@ -244,4 +259,5 @@ export type ClassifierConfig = NonNullable<VigilConfig['classifier']>;
 export type InferenceConfig = VigilConfig['inference'];
 export type PreviewConfig = VigilConfig['preview'];
 export type HttpConfig = VigilConfig['http'];
+export type CaptureConfig = VigilConfig['capture'];
 export type Provider = (typeof PROVIDERS)[number];

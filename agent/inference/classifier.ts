@@ -1,7 +1,9 @@
 import * as ort from 'onnxruntime-node';
 import type { ClassifierConfig } from '../config/schema.js';
+import { ErrorCode, VigilError } from '../errors.js';
 import { squareCrop } from './crop.js';
 import type { Box } from './letterbox.js';
+import { fixedAndNot, formatShape, inputShape, outputShape } from './model-shape.js';
 import { softmax, topOne } from './softmax.js';
 import { resizeIntoTensor, type BgrImage, type Normalisation } from './tensor-fill.js';
 
@@ -19,13 +21,39 @@ export class Classifier {
   private readonly applyTo: ReadonlySet<string>;
   private batchBuffer = new Float32Array(0);
 
-  constructor(
+  private constructor(
     private readonly session: ort.InferenceSession,
     private readonly config: ClassifierConfig,
     private readonly labels: readonly string[],
+    /** Crops per run(): the model's fixed batch size, or unlimited when the batch dimension is dynamic. */
+    private readonly maxBatch: number,
   ) {
     this.norm = { channelOrder: 'rgb', scale: 1 / 255, mean: config.mean, std: config.std };
     this.applyTo = new Set(config.apply_to);
+  }
+
+  /**
+   * Builds a classifier after checking the model against the config: input
+   * [N,3,S,S] with S = input_size, output [N,C] (or [N,C,1,1]) with one label
+   * per class. A mismatch is an AGENT_ERR_MODEL_SHAPE at start, never a
+   * per-frame failure.
+   */
+  static forModel(session: ort.InferenceSession, config: ClassifierConfig, labels: readonly string[]): Classifier {
+    const fail = (why: string): VigilError => new VigilError(ErrorCode.MODEL_SHAPE, `classifier model ${config.model} ${why}`);
+    const input = inputShape(session);
+    const [n, c, h, w] = input;
+    if (input.length !== 4 || fixedAndNot(c, 3)) throw fail(`must take one [N,3,S,S] input, got ${formatShape(input)}`);
+    if (fixedAndNot(h, config.input_size) || fixedAndNot(w, config.input_size)) {
+      throw fail(`takes ${formatShape(input)} but classifier.input_size is ${config.input_size}`);
+    }
+    if (fixedAndNot(n, 1)) throw fail(`has a fixed batch of ${n}; export it with a dynamic batch or a batch of 1`);
+    const output = outputShape(session);
+    const [, classes, ...rest] = output;
+    if (output.length < 2 || rest.some((d) => fixedAndNot(d, 1))) throw fail(`must give one [N,C] output of class scores, got ${formatShape(output)}`);
+    if (typeof classes === 'number' && classes !== labels.length) {
+      throw fail(`has ${classes} classes but classifier.labels ${config.labels} has ${labels.length} lines; every class would be misnamed`);
+    }
+    return new Classifier(session, config, labels, n === 1 ? 1 : Number.POSITIVE_INFINITY);
   }
 
   /**
@@ -45,7 +73,14 @@ export class Classifier {
   }
 
   async classify(image: BgrImage, boxes: readonly Box[]): Promise<Classification[]> {
-    if (boxes.length === 0) return [];
+    const results: Classification[] = [];
+    for (let first = 0; first < boxes.length; first += this.maxBatch) {
+      results.push(...(await this.classifyBatch(image, boxes.slice(first, first + this.maxBatch))));
+    }
+    return results;
+  }
+
+  private async classifyBatch(image: BgrImage, boxes: readonly Box[]): Promise<Classification[]> {
     const side = this.config.input_size;
     const plane = side * side;
     const needed = boxes.length * 3 * plane;

@@ -3,6 +3,7 @@ import type { DetectorConfig } from '../config/schema.js';
 import { ErrorCode, VigilError } from '../errors.js';
 import { createDetectorHead, type DetectorHead } from './decoders/index.js';
 import { computeLetterbox, unletterboxBox, type Box, type Letterbox, type Size } from './letterbox.js';
+import { formatShape, fixedAndNot, inputShape, outputShape } from './model-shape.js';
 import { classwiseNms } from './nms.js';
 import type { TensorRecipe } from './decoders/index.js';
 
@@ -28,7 +29,7 @@ export class Detector {
   /** The letterbox depends only on the source size, which changes only when a camera's resolution does. */
   private letterbox: { source: Size; geometry: Letterbox } | null = null;
 
-  constructor(
+  private constructor(
     private readonly session: ort.InferenceSession,
     private readonly config: DetectorConfig,
     private readonly labels: readonly string[],
@@ -39,15 +40,33 @@ export class Detector {
     this.allowed = config.classes.length === 0 ? null : new Set(config.classes.map((name) => labels.indexOf(name)));
   }
 
-  /** Reads the fixed input size from the model; a dynamic one cannot be letterboxed to. */
-  static inputSizeOf(session: ort.InferenceSession, modelPath: string): Size {
-    const meta = session.inputMetadata[0];
-    const shape = meta && meta.isTensor ? meta.shape : [];
-    const [n, c, h, w] = shape;
-    if (shape.length !== 4 || c !== 3 || typeof h !== 'number' || typeof w !== 'number' || (typeof n === 'number' && n !== 1)) {
-      throw new VigilError(ErrorCode.MODEL_SHAPE, `detector model ${modelPath} must take one fixed [1,3,H,W] input, got [${shape.join(',')}]`);
+  /**
+   * Builds a detector after checking the model against the config: one fixed
+   * [1,3,H,W] input (a dynamic one cannot be letterboxed to), an output the
+   * configured head can decode, and one label per class. A mismatch is an
+   * AGENT_ERR_MODEL_SHAPE at start, never a per-frame failure.
+   */
+  static forModel(session: ort.InferenceSession, config: DetectorConfig, labels: readonly string[], modelPath: string): Detector {
+    const input = inputShape(session);
+    const [n, c, h, w] = input;
+    if (input.length !== 4 || c !== 3 || typeof h !== 'number' || typeof w !== 'number' || fixedAndNot(n, 1)) {
+      throw new VigilError(ErrorCode.MODEL_SHAPE, `detector model ${modelPath} must take one fixed [1,3,H,W] input, got ${formatShape(input)}`);
     }
-    return { width: w, height: h };
+    const inputSize = { width: w, height: h };
+    const head = createDetectorHead(config.type);
+    const output = outputShape(session);
+    const mismatch = head.outputMismatch(output, inputSize);
+    if (mismatch) {
+      throw new VigilError(ErrorCode.MODEL_SHAPE, `detector model ${modelPath} is not a detector.type ${config.type} model: ${mismatch}`);
+    }
+    const classes = head.classCount(output);
+    if (classes !== null && classes !== labels.length) {
+      throw new VigilError(
+        ErrorCode.MODEL_SHAPE,
+        `detector model ${modelPath} has ${classes} classes but detector.labels ${config.labels} has ${labels.length} lines; every box would be misnamed`,
+      );
+    }
+    return new Detector(session, config, labels, inputSize);
   }
 
   /** `tensor` is the letterboxed frame (NCHW float32, `recipe`); boxes come back in `source` pixels. */

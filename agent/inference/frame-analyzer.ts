@@ -32,13 +32,12 @@ export class FrameAnalyzer {
   static async load(options: AnalyzerOptions): Promise<FrameAnalyzer> {
     const detectorLabels = readLabels(options.detector.labels);
     const det = await loadSession(options.detector.model, options.inference, options.cacheDir);
-    const inputSize = Detector.inputSizeOf(det.session, options.detector.model);
-    const detector = new Detector(det.session, options.detector, detectorLabels, inputSize);
+    const detector = Detector.forModel(det.session, options.detector, detectorLabels, options.detector.model);
     const cls = options.classifier && options.classifier.enabled ? options.classifier : null;
     if (!cls) return new FrameAnalyzer(detector, null, { detector: { ...pick(det), recipe: detector.recipe }, classifier: null });
     const classifierLabels = readLabels(cls.labels);
     const clsSession = await loadSession(cls.model, options.inference, options.cacheDir);
-    return new FrameAnalyzer(detector, new Classifier(clsSession.session, cls, classifierLabels), {
+    return new FrameAnalyzer(detector, Classifier.forModel(clsSession.session, cls, classifierLabels), {
       detector: { ...pick(det), recipe: detector.recipe },
       classifier: pick(clsSession),
     });

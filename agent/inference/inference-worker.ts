@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { lowerThisThreadPriority, WORKER_NICENESS } from '../util/thread-priority.js';
 import { errorMessage, ErrorCode, VigilError } from '../errors.js';
-import { blockThisThreadForever, inferenceFaults } from './fault-injection.js';
+import { blockThisThreadForever, crashThisThread, inferenceFaults } from './fault-injection.js';
 import { FrameAnalyzer } from './frame-analyzer.js';
 import type { FromInferenceWorker, InferenceWorkerData, ToInferenceWorker } from './protocol.js';
 
@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     chain = chain.then(async () => {
       const { id, meta, data: pixels, tensor } = message;
       if (faults.wedgeAfterRuns !== undefined && runs >= faults.wedgeAfterRuns) blockThisThreadForever();
+      if (faults.crashAfterRuns !== undefined && runs >= faults.crashAfterRuns) return crashThisThread();
       runs += 1;
       try {
         const image = { data: new Uint8Array(pixels), width: meta.width, height: meta.height };

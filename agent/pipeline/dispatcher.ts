@@ -1,5 +1,5 @@
 import type { CameraSource } from '../capture/camera-source.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage, ErrorCode, VigilError } from '../errors.js';
 import type { InferenceEngine } from '../inference/inference-engine.js';
 import type { Logger } from '../log.js';
 import type { VigilMetrics } from '../metrics/registry.js';
@@ -98,7 +98,8 @@ export class InferenceDispatcher {
         const now = Date.now();
         if (now - this.lastErrorLogAt > 10_000) {
           this.lastErrorLogAt = now;
-          this.logger.error({ camera: frame.meta.camera, err: errorMessage(err) }, 'frame not analysed');
+          const code = err instanceof VigilError ? err.code : ErrorCode.INFERENCE_FAILED;
+          this.logger.error({ camera: frame.meta.camera, code, err: errorMessage(err) }, 'frame not analysed');
         }
         this.pump();
       },

@@ -1,4 +1,8 @@
-/** Drops the user-info part of a URL (rtsp://user:pass@host → rtsp://***@host) so it can be logged. */
+/**
+ * Drops the user-info part of a URL (rtsp://user:pass@host → rtsp://***@host)
+ * so it can be logged; anywhere in the text, since a GStreamer pipeline
+ * carries the camera's URL inside it.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1***@');
+  return url.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^@/\s]*@/gi, '$1***@');
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseMetrics, type Sample } from './metrics-text.js';
@@ -48,7 +48,12 @@ export class AgentProcess {
     writeFileSync(file, configYaml);
     const child = spawn(process.execPath, [AGENT_MAIN, 'run', '--config', file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
-    this.exit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    this.exit = new Promise((resolve) =>
+      child.once('exit', (code) => {
+        rmSync(dir, { recursive: true, force: true });
+        resolve(code);
+      }),
+    );
     let buffer = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();

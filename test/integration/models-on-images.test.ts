@@ -1,4 +1,7 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOpenCvBinding, prepareOpenCvEnvironment, type CvBinding } from '../../agent/capture/opencv-binding.js';
 import { buildDetectorTensor } from '../../agent/capture/tensor-builder.js';
 import { parseConfig } from '../../agent/config/load.js';
@@ -61,11 +64,14 @@ const config = (classifier: boolean) =>
     '/tmp/test.yaml',
   );
 
+beforeAll(() => {
+  prepareOpenCvEnvironment('');
+  cv = loadOpenCvBinding();
+});
+
 describe('detector (YOLOX-Nano) on still images', () => {
   let analyzer: FrameAnalyzer;
   beforeAll(async () => {
-    prepareOpenCvEnvironment('');
-    cv = loadOpenCvBinding();
     const c = config(false);
     analyzer = await FrameAnalyzer.load({ detector: c.detector, classifier: null, inference: c.inference });
   });
@@ -134,3 +140,47 @@ describe('classifier (MobileNetV2 int8) on still images', () => {
     expect(timings.classifiedObjects).toBe(objects.length);
   });
 });
+
+/**
+ * A copy of the MobileNetV2 model with its batch fixed at 1, as
+ * torch.onnx.export writes a model by default. The protobuf edit keeps every
+ * length prefix: each `dim_param: "batch_size"` (12 bytes) becomes
+ * `dim_value: 1` plus an 8-character `denotation` (2 + 10 bytes).
+ */
+function fixedBatchOneModel(dir: string): string {
+  const original = readFileSync(model('mobilenetv2-12-int8.onnx'));
+  const dynamic = Buffer.concat([Buffer.from([0x12, 10]), Buffer.from('batch_size')]);
+  const fixed = Buffer.concat([Buffer.from([0x08, 1, 0x1a, 8]), Buffer.from('BATCH_01')]);
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (let at = original.indexOf(dynamic); at >= 0; at = original.indexOf(dynamic, from)) {
+    parts.push(original.subarray(from, at), fixed);
+    from = at + dynamic.length;
+  }
+  expect(parts.length, 'the model names its batch dimension batch_size').toBeGreaterThan(0);
+  parts.push(original.subarray(from));
+  const file = join(dir, 'mobilenetv2-batch1.onnx');
+  writeFileSync(file, Buffer.concat(parts));
+  return file;
+}
+
+describe('classifier exported with a fixed batch of 1', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-batch1-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('classifies every object of a frame, one run each, exactly as the dynamic-batch model does', async () => {
+    const c = config(true);
+    const dynamic = await FrameAnalyzer.load({ detector: c.detector, classifier: c.classifier!, inference: c.inference });
+    const batchOne = await FrameAnalyzer.load({
+      detector: c.detector,
+      classifier: { ...c.classifier!, model: fixedBatchOneModel(dir) },
+      inference: c.inference,
+    });
+    const expected = await analyze(dynamic, 'vtest_f050.jpg');
+    const actual = await analyze(batchOne, 'vtest_f050.jpg');
+    expect(expected.timings.classifiedObjects).toBeGreaterThanOrEqual(5);
+    expect(actual.objects.map((o) => o.class?.label)).toEqual(expected.objects.map((o) => o.class?.label));
+    actual.objects.forEach((o, i) => expect(o.class!.score).toBeCloseTo(expected.objects[i]!.class!.score, 4));
+  });
+});
+

@@ -247,6 +247,23 @@ cameras:
     expect(issues[0]!.path).toMatch(/^line \d+$/);
   });
 
+  it('decoder: software and nvv4l2 are for rtsp:// cameras; the default is ffmpeg, codec h264', () => {
+    const config = parseConfig(`${MINIMAL}    decoder: nvv4l2\n    codec: h265\n`, FILE, {});
+    expect(config.cameras[0]).toMatchObject({ decoder: 'nvv4l2', codec: 'h265' });
+    expect(parseConfig(MINIMAL, FILE, {}).cameras[0]).toMatchObject({ decoder: 'ffmpeg', codec: 'h264' });
+    const issues = issuesOf(`${DETECTOR}cameras:\n  - name: gate\n    url: [rtsp://10.0.0.5/s, /videos/a.mp4]\n    decoder: software\n`);
+    expect(issues).toMatchObject([{ path: 'cameras.0.decoder', message: 'software builds an RTSP pipeline: every url must be rtsp://' }]);
+  });
+
+  it('durations have floors that say why: a 1 ms stall timeout or stuck timeout would be a restart loop', () => {
+    const stall = issueAt(issuesOf(`${MINIMAL}    stall_timeout_seconds: 0.001\n`), 'cameras.0.stall_timeout_seconds');
+    expect(stall.message).toMatch(/^at least 1 s: /);
+    const stuck = issueAt(issuesOf(`${MINIMAL}inference:\n  stuck_timeout_seconds: 0.001\n`), 'inference.stuck_timeout_seconds');
+    expect(stuck.message).toMatch(/^at least 1 s: a normal inference run must fit/);
+    const backoff = issueAt(issuesOf(`${MINIMAL}    reconnect: { initial_seconds: 10, max_seconds: 2 }\n`), 'cameras.0.reconnect.max_seconds');
+    expect(backoff.message).toBe('max_seconds must be at least initial_seconds');
+  });
+
   it('rejects an empty camera list', () => {
     expect(issueAt(issuesOf(`${DETECTOR}cameras: []\n`), 'cameras').message).toMatch(/>=1|at least|too small/i);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createDetectorHead, DETECTOR_TYPES } from '../../agent/inference/decoders/index.js';
-import { bestClass, type DecodeOptions } from '../../agent/inference/decoders/head.js';
+import { bestClass, gridCells, type DecodeOptions } from '../../agent/inference/decoders/head.js';
 import { YoloxHead } from '../../agent/inference/decoders/yolox.js';
 import { Yolov8Head } from '../../agent/inference/decoders/yolov8.js';
 
@@ -201,5 +201,37 @@ describe('bestClass and createDetectorHead', () => {
     expect(DETECTOR_TYPES).toEqual(['yolox', 'yolov8']);
     expect(createDetectorHead('yolox')).toBeInstanceOf(YoloxHead);
     expect(createDetectorHead('yolov8')).toBeInstanceOf(Yolov8Head);
+  });
+});
+
+describe('output shape checks at model load', () => {
+  const size416 = { width: 416, height: 416 };
+  const size640 = { width: 640, height: 640 };
+
+  it('gridCells counts the stride-8/16/32 cells: 3549 at 416, 8400 at 640', () => {
+    expect(gridCells(size416)).toBe(3549);
+    expect(gridCells(size640)).toBe(8400);
+  });
+
+  it('YOLOX accepts [1, cells, 5+C] and dynamic dimensions; names what is wrong otherwise', () => {
+    const head = new YoloxHead();
+    expect(head.outputMismatch([1, 3549, 85], size416)).toBeNull();
+    expect(head.outputMismatch(['batch', 'rows', 85], size416)).toBeNull();
+    expect(head.classCount([1, 3549, 85])).toBe(80);
+    expect(head.classCount([1, 3549, 'classes'])).toBeNull();
+    expect(head.outputMismatch(['batch_size', 1000], size416)).toMatch(/\[1, N, 5\+C\], got \[batch_size,1000\]/);
+    expect(head.outputMismatch([1, 3549, 5], size416)).toMatch(/5\+C/);
+    expect(head.outputMismatch([1, 8400, 85], size416)).toMatch(/8400 rows but a 416x416 input gives 3549/);
+    // A YOLOv8 output is [1, 84, 8400]: 84 rows is no YOLOX grid.
+    expect(head.outputMismatch([1, 84, 8400], size640)).toMatch(/84 rows/);
+  });
+
+  it('YOLOv8 accepts [1, 4+C, cells]; rejects a YOLOX output and a classifier output', () => {
+    const head = new Yolov8Head();
+    expect(head.outputMismatch([1, 84, 8400], size640)).toBeNull();
+    expect(head.classCount([1, 84, 8400])).toBe(80);
+    expect(head.outputMismatch([1, 3549, 85], size416)).toMatch(/85 anchors but a 416x416 input gives 3549/);
+    expect(head.outputMismatch([1, 1000], size640)).toMatch(/\[1, 4\+C, N\]/);
+    expect(head.outputMismatch([1, 4, 8400], size640)).toMatch(/4\+C/);
   });
 });

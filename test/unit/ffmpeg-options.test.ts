@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ffmpegCaptureOptions, sourceKind } from '../../agent/capture/ffmpeg-options.js';
+import { rtspPipeline } from '../../agent/capture/gstreamer-pipeline.js';
 import { redactUrl } from '../../agent/util/redact-url.js';
 
 describe('ffmpegCaptureOptions', () => {
@@ -56,5 +57,31 @@ describe('redactUrl', () => {
 
   it("does not treat an '@' in the path as credentials", () => {
     expect(redactUrl('rtsp://10.0.0.5/live@main')).toBe('rtsp://10.0.0.5/live@main');
+  });
+});
+
+describe('rtspPipeline (decoder: software | nvv4l2)', () => {
+  const options = { codec: 'h264', transport: 'tcp', timeoutSeconds: 2 } as const;
+
+  it('nvv4l2 builds the Jetson hardware-decode graph, latest frame only', () => {
+    expect(rtspPipeline('rtsp://10.0.0.5/s1', { ...options, decoder: 'nvv4l2' })).toBe(
+      'rtspsrc location="rtsp://10.0.0.5/s1" protocols=tcp latency=200 tcp-timeout=2000000 timeout=2000000' +
+        ' ! rtph264depay ! h264parse ! nvv4l2decoder ! nvvidconv ! video/x-raw,format=BGRx ! videoconvert ! video/x-raw,format=BGR' +
+        ' ! appsink drop=true max-buffers=1 sync=false',
+    );
+  });
+
+  it('software is the same graph with avdec; h265 swaps depayloader, parser and decoder; udp and the timeout come from capture', () => {
+    expect(rtspPipeline('rtsp://10.0.0.5/s1', { ...options, decoder: 'software', codec: 'h265', transport: 'udp', timeoutSeconds: 0.5 })).toBe(
+      'rtspsrc location="rtsp://10.0.0.5/s1" protocols=udp latency=200 tcp-timeout=500000 timeout=500000' +
+        ' ! rtph265depay ! h265parse ! avdec_h265 ! videoconvert ! video/x-raw,format=BGR ! appsink drop=true max-buffers=1 sync=false',
+    );
+  });
+
+  it('quotes the URL so a password with " or \\ cannot break the pipeline, and the log form hides it', () => {
+    const pipeline = rtspPipeline('rtsp://admin:pa"s\\s@cam/live', { ...options, decoder: 'software' });
+    expect(pipeline).toContain('location="rtsp://admin:pa\\"s\\\\s@cam/live"');
+    expect(redactUrl(pipeline)).toContain('location="rtsp://***@cam/live"');
+    expect(sourceKind(pipeline)).toBe('gstreamer');
   });
 });

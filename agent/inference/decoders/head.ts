@@ -1,5 +1,14 @@
 import type { Candidate } from '../nms.js';
 import type { LetterboxPlacement, Size } from '../letterbox.js';
+import type { ModelShape } from '../model-shape.js';
+
+/** YOLOX and YOLOv8 predict on the stride-8, 16 and 32 grids of the input, in that order. */
+export const GRID_STRIDES = [8, 16, 32] as const;
+
+/** Output rows (YOLOX) or anchors (YOLOv8) for an input size: one per grid cell. */
+export function gridCells(size: Size): number {
+  return GRID_STRIDES.reduce((n, s) => n + (size.width / s) * (size.height / s), 0);
+}
 
 export type DetectorType = 'yolox' | 'yolov8';
 
@@ -33,6 +42,14 @@ export interface DecodeOptions {
 export interface DetectorHead {
   readonly type: DetectorType;
   readonly recipe: InputRecipe;
+  /**
+   * Checked once when the model loads, so a model of another family fails at
+   * start with its shape named rather than on every frame: why an output of
+   * `shape` cannot be decoded at `inputSize`, or null when it can.
+   */
+  outputMismatch(shape: ModelShape, inputSize: Size): string | null;
+  /** Classes in an output of `shape`, or null when that dimension is dynamic. */
+  classCount(shape: ModelShape): number | null;
   /** Boxes in model-input pixels, before NMS. */
   decode(output: Float32Array, dims: readonly number[], options: DecodeOptions): Candidate[];
 }

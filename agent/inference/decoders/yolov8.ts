@@ -1,5 +1,7 @@
 import type { Candidate } from '../nms.js';
-import { bestClass, type DecodeOptions, type DetectorHead } from './head.js';
+import type { Size } from '../letterbox.js';
+import { formatShape, type ModelShape } from '../model-shape.js';
+import { bestClass, gridCells, type DecodeOptions, type DetectorHead } from './head.js';
 
 /**
  * Ultralytics YOLOv8/v11 detect head as exported to ONNX: output [1, 4 + C, N]
@@ -9,6 +11,19 @@ import { bestClass, type DecodeOptions, type DetectorHead } from './head.js';
 export class Yolov8Head implements DetectorHead {
   readonly type = 'yolov8';
   readonly recipe = { placement: 'center', channelOrder: 'rgb', scale: 1 / 255, padValue: 114 } as const;
+
+  outputMismatch(shape: ModelShape, inputSize: Size): string | null {
+    const [, channels, anchors] = shape;
+    if (shape.length !== 3 || (typeof channels === 'number' && channels <= 4)) return `yolov8 output must be [1, 4+C, N], got ${formatShape(shape)}`;
+    const expected = gridCells(inputSize);
+    if (typeof anchors === 'number' && anchors !== expected) return `yolov8 output has ${anchors} anchors but a ${inputSize.width}x${inputSize.height} input gives ${expected}`;
+    return null;
+  }
+
+  classCount(shape: ModelShape): number | null {
+    const channels = shape[1];
+    return typeof channels === 'number' ? channels - 4 : null;
+  }
 
   decode(output: Float32Array, dims: readonly number[], options: DecodeOptions): Candidate[] {
     const [, channels = 0, anchors = 0] = dims;

@@ -1,8 +1,7 @@
 import type { Candidate } from '../nms.js';
 import type { Size } from '../letterbox.js';
-import { bestClass, type DecodeOptions, type DetectorHead } from './head.js';
-
-const STRIDES = [8, 16, 32] as const;
+import { formatShape, type ModelShape } from '../model-shape.js';
+import { bestClass, GRID_STRIDES, gridCells, type DecodeOptions, type DetectorHead } from './head.js';
 
 /**
  * YOLOX exported without decode in the graph (`--decode_in_inference` off):
@@ -13,6 +12,19 @@ export class YoloxHead implements DetectorHead {
   readonly type = 'yolox';
   readonly recipe = { placement: 'top_left', channelOrder: 'bgr', scale: 1, padValue: 114 } as const;
   private grid: { size: Size; gx: Int32Array; gy: Int32Array; stride: Int32Array } | null = null;
+
+  outputMismatch(shape: ModelShape, inputSize: Size): string | null {
+    const [, rows, columns] = shape;
+    if (shape.length !== 3 || (typeof columns === 'number' && columns <= 5)) return `yolox output must be [1, N, 5+C], got ${formatShape(shape)}`;
+    const expected = gridCells(inputSize);
+    if (typeof rows === 'number' && rows !== expected) return `yolox output has ${rows} rows but a ${inputSize.width}x${inputSize.height} input gives ${expected}`;
+    return null;
+  }
+
+  classCount(shape: ModelShape): number | null {
+    const columns = shape[2];
+    return typeof columns === 'number' ? columns - 5 : null;
+  }
 
   decode(output: Float32Array, dims: readonly number[], options: DecodeOptions): Candidate[] {
     const [, rows = 0, columns = 0] = dims;
@@ -43,7 +55,7 @@ export class YoloxHead implements DetectorHead {
   /** Grid cell and stride for every output row, computed once per input size. */
   private gridFor(size: Size, rows: number): NonNullable<YoloxHead['grid']> {
     if (this.grid && this.grid.size.width === size.width && this.grid.size.height === size.height) return this.grid;
-    const expected = STRIDES.reduce((n, s) => n + (size.width / s) * (size.height / s), 0);
+    const expected = gridCells(size);
     if (expected !== rows) {
       throw new Error(`yolox output has ${rows} rows but a ${size.width}x${size.height} input gives ${expected}`);
     }
@@ -51,7 +63,7 @@ export class YoloxHead implements DetectorHead {
     const gy = new Int32Array(rows);
     const stride = new Int32Array(rows);
     let r = 0;
-    for (const s of STRIDES) {
+    for (const s of GRID_STRIDES) {
       const gw = size.width / s;
       const gh = size.height / s;
       for (let y = 0; y < gh; y++) {
