@@ -2,7 +2,8 @@
  * `npm run bench`: on vtest.avi, in one run, (a) raw detector run()
  * throughput on a pre-made tensor (the limit), (b) the whole agent pipeline
  * (capture worker → queue → inference worker → metrics) with the classifier
- * off and on, (c) the ratio b/a, (d) frame_latency p50/p95 at the file's live
+ * off and on, for 1 camera and for 4, with the CPU time each frame costs,
+ * (c) the ratio b/a, (d) frame_latency p50/p95/p99 at the file's live
  * 10 fps, (e) peak RSS, (f) (b) again while publishing every frame's
  * detections to a local Mosquitto, (g) (b) again with 5 preview viewers.
  * Same model and thread settings throughout.
@@ -26,7 +27,17 @@ const THREADS = Number(process.env.VIGIL_BENCH_THREADS ?? 0);
 const SPINNING = process.env.VIGIL_BENCH_SPINNING === '1';
 const WORKERS = process.env.VIGIL_BENCH_WORKERS ?? 'auto';
 
-function config(classifier: boolean, pace: 'on_demand' | 'realtime', mqttUrl?: string) {
+interface RunOptions {
+  readonly classifier: boolean;
+  readonly pace: 'on_demand' | 'realtime';
+  readonly seconds: number;
+  readonly cameras?: number;
+  readonly mqttUrl?: string;
+  readonly viewers?: number;
+}
+
+function config({ classifier, pace, cameras = 1, mqttUrl }: RunOptions) {
+  const camera = (i: number): string => `{ name: bench${i === 0 ? '' : i}, url: ${TESTDATA}/media/vtest.avi, file_pace: ${pace}, queue_capacity: 4 }`;
   return parseConfig(
     [
       'log: { level: warn }',
@@ -37,7 +48,7 @@ function config(classifier: boolean, pace: 'on_demand' | 'realtime', mqttUrl?: s
         ? `classifier: { model: ${TESTDATA}/models/mobilenetv2-12-int8.onnx, labels: ${TESTDATA}/models/classification_classes_ILSVRC2012.txt, apply_to: [person] }`
         : '',
       mqttUrl ? `device: { id: bench }\nmqtt: { url: ${mqttUrl}, metrics_interval: 1 }` : '',
-      `cameras: [{ name: bench, url: ${TESTDATA}/media/vtest.avi, file_pace: ${pace}, queue_capacity: 4 }]`,
+      `cameras: [${Array.from({ length: cameras }, (_, i) => camera(i)).join(', ')}]`,
     ].join('\n'),
     resolve('bench.yaml'),
   );
@@ -67,6 +78,8 @@ async function rawDetector(): Promise<RawFigures> {
 interface PipelineRun {
   readonly fps: number;
   readonly frames: number;
+  /** Process CPU time (all threads, user + system) per analysed frame, ms. */
+  readonly cpuMsPerFrame: number;
   /** Highest process RSS sampled while frames were counted, MiB. */
   readonly rssMiB: number;
   readonly latencies: number[];
@@ -89,7 +102,8 @@ function startViewers(port: number, count: number): { stop(): Promise<number[]> 
   };
 }
 
-async function pipeline(classifier: boolean, pace: 'on_demand' | 'realtime', seconds: number, mqttUrl?: string, viewers = 0): Promise<PipelineRun> {
+async function pipeline(options: RunOptions): Promise<PipelineRun> {
+  const { seconds, viewers = 0 } = options;
   const latencies: number[] = [];
   let frames = 0;
   let objects = 0;
@@ -103,21 +117,24 @@ async function pipeline(classifier: boolean, pace: 'on_demand' | 'realtime', sec
       latencies.push(performance.timeOrigin + result.completedAt - result.frame.meta.capturedAt);
     },
   };
-  const agent = new Agent(config(classifier, pace, mqttUrl), createLogger('warn'), [sink]);
+  const agent = new Agent(config(options), createLogger('warn'), [sink]);
   await agent.start();
   const viewerProcess = viewers > 0 ? startViewers(agent.httpPort, viewers) : undefined;
   await delay(3000); // warm-up: capture opened, ORT caches warm, viewers connected
   counting = true;
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   let rss = process.memoryUsage().rss;
   const sampler = setInterval(() => (rss = Math.max(rss, process.memoryUsage().rss)), 250);
   await delay(seconds * 1000);
   clearInterval(sampler);
   counting = false;
   const elapsed = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   const previewFrames = viewerProcess ? await viewerProcess.stop() : [];
   await agent.stop();
-  return { fps: frames / elapsed, frames, rssMiB: rss / 2 ** 20, latencies, objectsPerFrame: objects / Math.max(1, frames), previewFrames };
+  const cpuMsPerFrame = (cpu.user + cpu.system) / 1000 / Math.max(1, frames);
+  return { fps: frames / elapsed, frames, cpuMsPerFrame, rssMiB: rss / 2 ** 20, latencies, objectsPerFrame: objects / Math.max(1, frames), previewFrames };
 }
 
 function percentile(values: number[], p: number): number {
@@ -136,24 +153,29 @@ async function main(): Promise<void> {
       `      one session, spinning on ${rawFigures.oneSessionSpinning.toFixed(1)}/s, off ${rawFigures.oneSessionNoSpinning.toFixed(1)}/s; ` +
       `${availableParallelism()} single-thread sessions in parallel ${rawFigures.parallelSessions.toFixed(1)}/s`,
   );
-  const off = await pipeline(false, 'on_demand', SECONDS);
-  console.log(`(b) pipeline, classifier off:                   ${off.fps.toFixed(1)} frames/s (${off.objectsPerFrame.toFixed(1)} objects/frame)`);
-  const on = await pipeline(true, 'on_demand', SECONDS);
-  console.log(`(b) pipeline, classifier on (persons):          ${on.fps.toFixed(1)} frames/s (${on.objectsPerFrame.toFixed(1)} objects/frame)`);
+  const describe = (run: PipelineRun): string => `${run.fps.toFixed(1)} frames/s, ${run.cpuMsPerFrame.toFixed(1)} ms CPU/frame (${run.objectsPerFrame.toFixed(1)} objects/frame)`;
+  const off = await pipeline({ classifier: false, pace: 'on_demand', seconds: SECONDS });
+  console.log(`(b) pipeline, 1 camera, classifier off:         ${describe(off)}`);
+  const on = await pipeline({ classifier: true, pace: 'on_demand', seconds: SECONDS });
+  console.log(`(b) pipeline, 1 camera, classifier on (persons): ${describe(on)}`);
+  const offFour = await pipeline({ classifier: false, pace: 'on_demand', seconds: SECONDS, cameras: 4 });
+  console.log(`(b) pipeline, 4 cameras, classifier off:        ${describe(offFour)} in all`);
+  const onFour = await pipeline({ classifier: true, pace: 'on_demand', seconds: SECONDS, cameras: 4 });
+  console.log(`(b) pipeline, 4 cameras, classifier on:         ${describe(onFour)} in all`);
   console.log(
     `(c) ratio pipeline/raw:                         ${(off.fps / raw).toFixed(2)} (classifier off), ${(on.fps / raw).toFixed(2)} (on); ` +
+      `4 cameras ${(offFour.fps / raw).toFixed(2)} (off), ${(onFour.fps / raw).toFixed(2)} (on); ` +
       `against the best single session ${(off.fps / Math.max(rawFigures.oneSessionSpinning, rawFigures.oneSessionNoSpinning)).toFixed(2)}`,
   );
-  const live = await pipeline(false, 'realtime', Math.min(SECONDS, 15));
+  const live = await pipeline({ classifier: false, pace: 'realtime', seconds: Math.min(SECONDS, 15) });
+  const latency = (p: number): string => `p${p} ${percentile(live.latencies, p).toFixed(1)} ms`;
+  console.log(`(d) frame_latency at live 10 fps, classifier off: ${[50, 95, 99].map(latency).join(', ')} (${live.latencies.length} frames)`);
   console.log(
-    `(d) frame_latency at live 10 fps, classifier off: p50 ${percentile(live.latencies, 50).toFixed(1)} ms, p95 ${percentile(live.latencies, 95).toFixed(1)} ms (${live.latencies.length} frames)`,
-  );
-  console.log(
-    `(e) RSS while running: ${off.rssMiB.toFixed(0)} MiB (classifier off), ${on.rssMiB.toFixed(0)} MiB (on); ` +
+    `(e) RSS while running: ${off.rssMiB.toFixed(0)} MiB (classifier off), ${on.rssMiB.toFixed(0)} MiB (on), ${onFour.rssMiB.toFixed(0)} MiB (4 cameras, on); ` +
       `peak of the whole bench process ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
   );
   await mqttFigures();
-  const watched = await pipeline(false, 'on_demand', SECONDS, undefined, 5);
+  const watched = await pipeline({ classifier: false, pace: 'on_demand', seconds: SECONDS, viewers: 5 });
   console.log(
     `(g) pipeline, classifier off, 5 preview viewers: ${watched.fps.toFixed(1)} frames/s (0 viewers: ${off.fps.toFixed(1)}); ` +
       `preview frames per viewer: ${watched.previewFrames.join(', ')} in ${SECONDS + 3} s`,
@@ -165,7 +187,7 @@ async function mqttFigures(): Promise<void> {
   if (!broker) return console.log('(f) MQTT: skipped, /usr/sbin/mosquitto not installed');
   try {
     const before = broker.received();
-    const run = await pipeline(false, 'on_demand', SECONDS, broker.url);
+    const run = await pipeline({ classifier: false, pace: 'on_demand', seconds: SECONDS, mqttUrl: broker.url });
     const received = broker.received() - before;
     console.log(
       `(f) pipeline, classifier off, publishing every frame over MQTT: ${run.fps.toFixed(1)} frames/s; ` +
