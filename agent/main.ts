@@ -4,6 +4,7 @@ import { Agent } from './agent.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import { errorMessage, EXIT_CONFIG, EXIT_RUNTIME, isConfigError, VigilError } from './errors.js';
 import { createLogger } from './log.js';
+import { makeDynamicBatchCopy } from './model-tools/dynamic-batch-file.js';
 import { ServiceNotifier } from './systemd/service-notifier.js';
 import { VERSION } from './version.js';
 
@@ -12,6 +13,9 @@ const USAGE = `vigil ${VERSION} - edge video analytics agent
 Usage:
   vigil run --config FILE        run the agent
   vigil --validate-config FILE   check a config file and exit (0 valid, 2 invalid)
+  vigil model dynamic-batch IN OUT
+                                 copy a detector model exported with batch 1 into
+                                 one that takes inference.batch_size > 1, and check it
   vigil --version
 
 Exit codes: 0 clean stop, 1 runtime failure, 2 bad config or model.`;
@@ -33,6 +37,12 @@ async function main(argv: string[]): Promise<number> {
   if (values.version) return print(VERSION, 0);
   if (values.help) return print(USAGE, 0);
   if (values['validate-config']) return validate(values['validate-config']);
+  if (positionals[0] === 'model' && positionals[1] === 'dynamic-batch' && positionals.length === 4) {
+    return makeDynamicBatchCopy(positionals[2]!, positionals[3]!).then(
+      (report) => print(report, 0),
+      (err: unknown) => print(`${positionals[2]}: ${errorMessage(err)}`, 2, true),
+    );
+  }
   if (positionals[0] !== 'run' || !values.config) return print(USAGE, 2, true);
   return run(values.config);
 }

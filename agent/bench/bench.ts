@@ -5,17 +5,21 @@
  * off and on, for 1 camera and for 4, with the CPU time each frame costs,
  * (c) the ratio b/a, (d) frame_latency p50/p95/p99 at the file's live
  * 10 fps, (e) peak RSS, (f) (b) again while publishing every frame's
- * detections to a local Mosquitto, (g) (b) again with 5 preview viewers.
+ * detections to a local Mosquitto, (g) (b) again with 5 preview viewers,
+ * (h) 4 cameras with cross-camera batching at batch 1, 2 and 4. With the
+ * classifier on, (a') is the matching limit: detector plus classifier runs.
  * Same model and thread settings throughout.
  */
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { spawn } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Agent } from '../agent.js';
 import { parseConfig } from '../config/load.js';
 import { createLogger } from '../log.js';
+import { makeDynamicBatchCopy } from '../model-tools/dynamic-batch-file.js';
 import type { FrameResult } from '../pipeline/frame.js';
 import { delay } from '../util/clock.js';
 import { startLocalBroker } from './local-broker.js';
@@ -34,16 +38,18 @@ interface RunOptions {
   readonly cameras?: number;
   readonly mqttUrl?: string;
   readonly viewers?: number;
+  /** Cross-camera batching: a detector copy with a dynamic batch, and the batch size. */
+  readonly batch?: { readonly model: string; readonly size: number };
 }
 
-function config({ classifier, pace, cameras = 1, mqttUrl }: RunOptions) {
+function config({ classifier, pace, cameras = 1, mqttUrl, batch }: RunOptions) {
   const camera = (i: number): string => `{ name: bench${i === 0 ? '' : i}, url: ${TESTDATA}/media/vtest.avi, file_pace: ${pace}, queue_capacity: 4 }`;
   return parseConfig(
     [
       'log: { level: warn }',
       'http: { port: 0 }',
-      `inference: { providers: [cpu], workers: ${WORKERS}, intra_op_threads: ${THREADS}, allow_spinning: ${SPINNING} }`,
-      `detector: { model: ${TESTDATA}/models/yolox_nano.onnx, labels: ${TESTDATA}/models/coco80_labels.txt }`,
+      `inference: { providers: [cpu], workers: ${WORKERS}, intra_op_threads: ${THREADS}, allow_spinning: ${SPINNING}, batch_size: ${batch?.size ?? 1} }`,
+      `detector: { model: ${batch?.model ?? `${TESTDATA}/models/yolox_nano.onnx`}, labels: ${TESTDATA}/models/coco80_labels.txt }`,
       classifier
         ? `classifier: { model: ${TESTDATA}/models/mobilenetv2-12-int8.onnx, labels: ${TESTDATA}/models/classification_classes_ILSVRC2012.txt, apply_to: [person] }`
         : '',
@@ -61,14 +67,19 @@ interface RawFigures {
   readonly best: number;
 }
 
-/** The limit: the best of one session (spinning on or off) and one single-thread session per core in parallel. */
-async function rawDetector(): Promise<RawFigures> {
+/**
+ * The limit: the best of one session (spinning on or off) and one
+ * single-thread session per core in parallel. With `cropsPerFrame`, each
+ * frame also runs the classifier over that many crops (the classifier-on limit).
+ */
+async function rawLimit(cropsPerFrame?: readonly number[]): Promise<RawFigures> {
   const model = `${TESTDATA}/models/yolox_nano.onnx`;
+  const classifier = cropsPerFrame ? { model: `${TESTDATA}/models/mobilenetv2-12-int8.onnx`, cropsPerFrame } : undefined;
   const seconds = Math.max(5, SECONDS / 2);
-  const oneSessionSpinning = await rawRunsPerSecond({ model, intraOpThreads: THREADS, spinning: true, seconds });
-  const oneSessionNoSpinning = await rawRunsPerSecond({ model, intraOpThreads: THREADS, spinning: false, seconds });
+  const oneSessionSpinning = await rawRunsPerSecond({ model, intraOpThreads: THREADS, spinning: true, seconds, classifier });
+  const oneSessionNoSpinning = await rawRunsPerSecond({ model, intraOpThreads: THREADS, spinning: false, seconds, classifier });
   const workers = Array.from({ length: availableParallelism() }, () => new Worker(new URL('./raw-runner.js', import.meta.url), {
-    workerData: { rawRunner: true, options: { model, intraOpThreads: 1, spinning: false, seconds } },
+    workerData: { rawRunner: true, options: { model, intraOpThreads: 1, spinning: false, seconds, classifier } },
   }));
   const perWorker = await Promise.all(workers.map((w) => new Promise<number>((resolve) => w.once('message', resolve))));
   const parallelSessions = perWorker.reduce((a, b) => a + b, 0);
@@ -84,6 +95,8 @@ interface PipelineRun {
   readonly rssMiB: number;
   readonly latencies: number[];
   readonly objectsPerFrame: number;
+  /** Objects the classifier ran on, per counted frame. */
+  readonly crops: number[];
   /** Preview frames each viewer received (warm-up included). */
   readonly previewFrames: number[];
 }
@@ -107,6 +120,7 @@ async function pipeline(options: RunOptions): Promise<PipelineRun> {
   const latencies: number[] = [];
   let frames = 0;
   let objects = 0;
+  const crops: number[] = [];
   let counting = false;
   const sink = {
     name: 'bench',
@@ -114,6 +128,7 @@ async function pipeline(options: RunOptions): Promise<PipelineRun> {
       if (!counting) return;
       frames++;
       objects += result.objects.length;
+      crops.push(result.timings.classifiedObjects);
       latencies.push(performance.timeOrigin + result.completedAt - result.frame.meta.capturedAt);
     },
   };
@@ -134,7 +149,18 @@ async function pipeline(options: RunOptions): Promise<PipelineRun> {
   const previewFrames = viewerProcess ? await viewerProcess.stop() : [];
   await agent.stop();
   const cpuMsPerFrame = (cpu.user + cpu.system) / 1000 / Math.max(1, frames);
-  return { fps: frames / elapsed, frames, cpuMsPerFrame, rssMiB: rss / 2 ** 20, latencies, objectsPerFrame: objects / Math.max(1, frames), previewFrames };
+  return { fps: frames / elapsed, frames, cpuMsPerFrame, rssMiB: rss / 2 ** 20, latencies, objectsPerFrame: objects / Math.max(1, frames), crops, previewFrames };
+}
+
+function describeRaw(figures: RawFigures): string {
+  return (
+    `one session, spinning on ${figures.oneSessionSpinning.toFixed(1)}/s, off ${figures.oneSessionNoSpinning.toFixed(1)}/s; ` +
+    `${availableParallelism()} single-thread sessions in parallel ${figures.parallelSessions.toFixed(1)}/s`
+  );
+}
+
+function mean(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
 }
 
 function percentile(values: number[], p: number): number {
@@ -146,25 +172,26 @@ async function main(): Promise<void> {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`vigil bench — ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, onnxruntime-node ${ort.env.versions.common}`);
   console.log(`model yolox_nano.onnx 416×416, pipeline: inference workers ${WORKERS}, intra-op threads ${THREADS || 'auto'}, spinning ${SPINNING ? 'on' : 'off'}, ${SECONDS} s per pipeline run\n`);
-  const rawFigures = await rawDetector();
+  const rawFigures = await rawLimit();
   const raw = rawFigures.best;
-  console.log(
-    `(a) raw detector run() on a pre-made tensor, best of three: ${raw.toFixed(1)} runs/s\n` +
-      `      one session, spinning on ${rawFigures.oneSessionSpinning.toFixed(1)}/s, off ${rawFigures.oneSessionNoSpinning.toFixed(1)}/s; ` +
-      `${availableParallelism()} single-thread sessions in parallel ${rawFigures.parallelSessions.toFixed(1)}/s`,
-  );
+  console.log(`(a) raw detector run() on a pre-made tensor, best of three: ${raw.toFixed(1)} runs/s\n      ${describeRaw(rawFigures)}`);
   const describe = (run: PipelineRun): string => `${run.fps.toFixed(1)} frames/s, ${run.cpuMsPerFrame.toFixed(1)} ms CPU/frame (${run.objectsPerFrame.toFixed(1)} objects/frame)`;
   const off = await pipeline({ classifier: false, pace: 'on_demand', seconds: SECONDS });
   console.log(`(b) pipeline, 1 camera, classifier off:         ${describe(off)}`);
   const on = await pipeline({ classifier: true, pace: 'on_demand', seconds: SECONDS });
-  console.log(`(b) pipeline, 1 camera, classifier on (persons): ${describe(on)}`);
+  console.log(`(b) pipeline, 1 camera, classifier on (persons): ${describe(on)}, ${mean(on.crops).toFixed(1)} classified/frame`);
+  const rawOn = await rawLimit(on.crops);
+  console.log(
+    `(a') raw detector + classifier run() per frame (the pipeline's crop counts, ${mean(on.crops).toFixed(1)}/frame), best of three: ${rawOn.best.toFixed(1)} frames/s\n` +
+      `      ${describeRaw(rawOn)}`,
+  );
   const offFour = await pipeline({ classifier: false, pace: 'on_demand', seconds: SECONDS, cameras: 4 });
   console.log(`(b) pipeline, 4 cameras, classifier off:        ${describe(offFour)} in all`);
   const onFour = await pipeline({ classifier: true, pace: 'on_demand', seconds: SECONDS, cameras: 4 });
   console.log(`(b) pipeline, 4 cameras, classifier on:         ${describe(onFour)} in all`);
   console.log(
-    `(c) ratio pipeline/raw:                         ${(off.fps / raw).toFixed(2)} (classifier off), ${(on.fps / raw).toFixed(2)} (on); ` +
-      `4 cameras ${(offFour.fps / raw).toFixed(2)} (off), ${(onFour.fps / raw).toFixed(2)} (on); ` +
+    `(c) ratio pipeline/raw:                         ${(off.fps / raw).toFixed(2)} (classifier off); ` +
+      `4 cameras ${(offFour.fps / raw).toFixed(2)} (off); classifier on against (a') ${(on.fps / rawOn.best).toFixed(2)}, 4 cameras ${(onFour.fps / rawOn.best).toFixed(2)}; ` +
       `against the best single session ${(off.fps / Math.max(rawFigures.oneSessionSpinning, rawFigures.oneSessionNoSpinning)).toFixed(2)}`,
   );
   const live = await pipeline({ classifier: false, pace: 'realtime', seconds: Math.min(SECONDS, 15) });
@@ -180,6 +207,30 @@ async function main(): Promise<void> {
     `(g) pipeline, classifier off, 5 preview viewers: ${watched.fps.toFixed(1)} frames/s (0 viewers: ${off.fps.toFixed(1)}); ` +
       `preview frames per viewer: ${watched.previewFrames.join(', ')} in ${SECONDS + 3} s`,
   );
+  await batchingFigures();
+}
+
+/** (h) 4 cameras through one detector run() per batch, on a batchable copy of the model (batch 1 on the same copy for reference). */
+async function batchingFigures(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-batch-'));
+  try {
+    const model = join(dir, 'yolox_nano_dynamic.onnx');
+    await makeDynamicBatchCopy(`${TESTDATA}/models/yolox_nano.onnx`, model);
+    const rows: string[] = [];
+    for (const size of [1, 2, 4]) {
+      const batch = { model, size };
+      const full = await pipeline({ classifier: false, pace: 'on_demand', seconds: SECONDS, cameras: 4, batch });
+      const live = await pipeline({ classifier: false, pace: 'realtime', seconds: Math.min(SECONDS, 15), cameras: 4, batch });
+      const p = (q: number): string => percentile(live.latencies, q).toFixed(1);
+      rows.push(
+        `batch ${size}: ${full.fps.toFixed(1)} frames/s, ${full.cpuMsPerFrame.toFixed(1)} ms CPU/frame; ` +
+          `frame_latency at 4 × live 10 fps p50 ${p(50)} / p95 ${p(95)} / p99 ${p(99)} ms`,
+      );
+    }
+    console.log(`(h) cross-camera batching, 4 cameras, classifier off, batchable copy of the model:\n      ${rows.join('\n      ')}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function mqttFigures(): Promise<void> {

@@ -106,6 +106,14 @@ const inference = z
     allow_spinning: z.boolean().default(false),
     /** Frames handed to each inference worker ahead of time, so it never idles waiting for the main thread. */
     pipeline_depth: z.number().int().min(1).max(4).default(2),
+    /**
+     * Cross-camera batching: up to this many frames (of any cameras) go
+     * through one detector run(). A batch is whatever is waiting when a
+     * worker frees up, never held back to fill it. Needs a detector whose
+     * batch is dynamic (`vigil model dynamic-batch`); it pays on a GPU, not
+     * on a CPU (README, benchmark).
+     */
+    batch_size: z.number().int().min(1).max(16).default(1),
     /** An inference taking longer than this counts as stuck and the worker is restarted. */
     stuck_timeout_seconds: secondsAtLeast(1, 'a normal inference run must fit in it').default(30),
     restart: backoff({ initial_seconds: 1, max_seconds: 30, jitter: 0.2 }),

@@ -3,6 +3,7 @@ import type { DetectorConfig } from '../config/schema.js';
 import { ErrorCode, VigilError } from '../errors.js';
 import { createDetectorHead, type DetectorHead } from './decoders/index.js';
 import { computeLetterbox, unletterboxBox, type Box, type Letterbox, type Size } from './letterbox.js';
+import { batchMismatch } from '../model-tools/batch-check.js';
 import { formatShape, fixedAndNot, inputShape, outputShape } from './model-shape.js';
 import { classwiseNms } from './nms.js';
 import type { TensorRecipe } from './decoders/index.js';
@@ -28,6 +29,8 @@ export class Detector {
   readonly recipe: TensorRecipe;
   /** The letterbox depends only on the source size, which changes only when a camera's resolution does. */
   private letterbox: { source: Size; geometry: Letterbox } | null = null;
+  /** Several frames' tensors side by side for one run(); grows to the largest batch seen, then reused. */
+  private batchBuffer = new Float32Array(0);
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -41,16 +44,27 @@ export class Detector {
   }
 
   /**
-   * Builds a detector after checking the model against the config: one fixed
-   * [1,3,H,W] input (a dynamic one cannot be letterboxed to), an output the
-   * configured head can decode, and one label per class. A mismatch is an
-   * AGENT_ERR_MODEL_SHAPE at start, never a per-frame failure.
+   * Builds a detector after checking the model against the config: one
+   * [1,3,H,W] input with H and W fixed (a dynamic size cannot be letterboxed
+   * to), an output the configured head can decode, and one label per class.
+   * With `batchSize` > 1 the batch must be dynamic and really keep frames
+   * apart (checked on two runs). A mismatch is an AGENT_ERR_MODEL_SHAPE at
+   * start, never a per-frame failure.
    */
-  static forModel(session: ort.InferenceSession, config: DetectorConfig, labels: readonly string[], modelPath: string): Detector {
+  static async forModel(session: ort.InferenceSession, config: DetectorConfig, labels: readonly string[], modelPath: string, batchSize = 1): Promise<Detector> {
     const input = inputShape(session);
     const [n, c, h, w] = input;
     if (input.length !== 4 || c !== 3 || typeof h !== 'number' || typeof w !== 'number' || fixedAndNot(n, 1)) {
       throw new VigilError(ErrorCode.MODEL_SHAPE, `detector model ${modelPath} must take one fixed [1,3,H,W] input, got ${formatShape(input)}`);
+    }
+    if (batchSize > 1) {
+      const why = typeof n === 'number' ? `its input fixes the batch at ${formatShape(input)}` : await batchMismatch(session, [3, h, w]);
+      if (why) {
+        throw new VigilError(
+          ErrorCode.MODEL_SHAPE,
+          `detector model ${modelPath} cannot run inference.batch_size ${batchSize}: ${why}. Make a batchable copy with 'vigil model dynamic-batch' or set batch_size 1`,
+        );
+      }
     }
     const inputSize = { width: w, height: h };
     const head = createDetectorHead(config.type);
@@ -71,12 +85,39 @@ export class Detector {
 
   /** `tensor` is the letterboxed frame (NCHW float32, `recipe`); boxes come back in `source` pixels. */
   async detect(tensor: Float32Array, source: Size): Promise<Detection[]> {
-    const expected = 3 * this.inputSize.width * this.inputSize.height;
-    if (tensor.length !== expected) throw new Error(`detector input has ${tensor.length} values, the model takes ${expected}`);
-    const input = new ort.Tensor('float32', tensor, [1, 3, this.inputSize.height, this.inputSize.width]);
+    const [detections] = await this.detectBatch([{ tensor, source }]);
+    return detections!;
+  }
+
+  /**
+   * One run() over several frames (cameras may differ in size: each frame
+   * keeps its own letterbox). Needs a model checked for `batchSize` > 1.
+   */
+  async detectBatch(frames: readonly { tensor: Float32Array; source: Size }[]): Promise<Detection[][]> {
+    const perFrame = 3 * this.inputSize.width * this.inputSize.height;
+    for (const { tensor } of frames) {
+      if (tensor.length !== perFrame) throw new Error(`detector input has ${tensor.length} values, the model takes ${perFrame}`);
+    }
+    const input = new ort.Tensor('float32', this.stack(frames.map((f) => f.tensor), perFrame), [frames.length, 3, this.inputSize.height, this.inputSize.width]);
     const outputs = await this.session.run({ [this.session.inputNames[0]!]: input });
     const output = outputs[this.session.outputNames[0]!]!;
-    const candidates = this.head.decode(output.data as Float32Array, output.dims, {
+    const data = output.data as Float32Array;
+    const frameValues = data.length / frames.length;
+    const frameDims = [1, ...output.dims.slice(1)];
+    return frames.map(({ source }, k) => this.decodeFrame(data.subarray(k * frameValues, (k + 1) * frameValues), frameDims, source));
+  }
+
+  /** A single frame goes to run() as it is; several are copied side by side into the reused batch buffer. */
+  private stack(tensors: readonly Float32Array[], perFrame: number): Float32Array {
+    if (tensors.length === 1) return tensors[0]!;
+    const needed = tensors.length * perFrame;
+    if (this.batchBuffer.length < needed) this.batchBuffer = new Float32Array(needed);
+    tensors.forEach((t, k) => this.batchBuffer.set(t, k * perFrame));
+    return this.batchBuffer.subarray(0, needed);
+  }
+
+  private decodeFrame(output: Float32Array, dims: readonly number[], source: Size): Detection[] {
+    const candidates = this.head.decode(output, dims, {
       inputSize: this.inputSize,
       scoreThreshold: this.config.score_threshold,
       allowedClasses: this.allowed,

@@ -9,6 +9,11 @@ import type { LoadedModelInfo } from './protocol.js';
 import { loadSession } from './sessions.js';
 import type { BgrImage } from './tensor-fill.js';
 
+export interface FrameAnalysis {
+  readonly objects: DetectedObject[];
+  readonly timings: InferenceTimings;
+}
+
 export interface AnalyzerOptions {
   readonly detector: DetectorConfig;
   readonly classifier: ClassifierConfig | null;
@@ -32,7 +37,7 @@ export class FrameAnalyzer {
   static async load(options: AnalyzerOptions): Promise<FrameAnalyzer> {
     const detectorLabels = readLabels(options.detector.labels);
     const det = await loadSession(options.detector.model, options.inference, options.cacheDir);
-    const detector = Detector.forModel(det.session, options.detector, detectorLabels, options.detector.model);
+    const detector = await Detector.forModel(det.session, options.detector, detectorLabels, options.detector.model, options.inference.batch_size);
     const cls = options.classifier && options.classifier.enabled ? options.classifier : null;
     if (!cls) return new FrameAnalyzer(detector, null, { detector: { ...pick(det), recipe: detector.recipe }, classifier: null });
     const classifierLabels = readLabels(cls.labels);
@@ -50,25 +55,41 @@ export class FrameAnalyzer {
   }
 
   /** `tensor` is the detector input built from `image` to `info.detector.recipe`; the classifier crops from `image`. */
-  async analyze(image: BgrImage, tensor: Float32Array): Promise<{ objects: DetectedObject[]; timings: InferenceTimings }> {
+  async analyze(image: BgrImage, tensor: Float32Array): Promise<FrameAnalysis> {
+    const [analysis] = await this.analyzeBatch([{ image, tensor }]);
+    return analysis!;
+  }
+
+  /**
+   * Several frames (of any cameras) through one detector run(), then each
+   * frame's crops through the classifier. Every frame's detect time is the
+   * whole batch's: that is how long it waited for its boxes.
+   */
+  async analyzeBatch(frames: readonly { image: BgrImage; tensor: Float32Array }[]): Promise<FrameAnalysis[]> {
     const t0 = performance.now();
-    const detections = await this.detector.detect(tensor, image);
-    const t1 = performance.now();
-    const objects: DetectedObject[] = detections.map((d) => ({ label: d.label, score: d.score, box: d.box, class: null }));
-    let classifiedObjects = 0;
-    if (this.classifier) {
-      const chosen = this.classifier.select(objects);
-      const classes = await this.classifier.classify(
-        image,
-        chosen.map((i) => objects[i]!.box),
-      );
-      chosen.forEach((objectIndex, k) => {
-        objects[objectIndex] = { ...objects[objectIndex]!, class: classes[k]! };
-      });
-      classifiedObjects = chosen.length;
+    const detections = await this.detector.detectBatch(frames.map(({ image, tensor }) => ({ tensor, source: image })));
+    const detectSeconds = (performance.now() - t0) / 1000;
+    const results: FrameAnalysis[] = [];
+    for (const [k, { image }] of frames.entries()) {
+      const t1 = performance.now();
+      const objects: DetectedObject[] = detections[k]!.map((d) => ({ label: d.label, score: d.score, box: d.box, class: null }));
+      const classifiedObjects = this.classifier ? await this.classifyObjects(this.classifier, image, objects) : 0;
+      results.push({ objects, timings: { detectSeconds, batchFrames: frames.length, classifySeconds: (performance.now() - t1) / 1000, classifiedObjects } });
     }
-    const t2 = performance.now();
-    return { objects, timings: { detectSeconds: (t1 - t0) / 1000, classifySeconds: (t2 - t1) / 1000, classifiedObjects } };
+    return results;
+  }
+
+  /** Attaches a class to the objects the classifier selects; returns how many. */
+  private async classifyObjects(classifier: Classifier, image: BgrImage, objects: DetectedObject[]): Promise<number> {
+    const chosen = classifier.select(objects);
+    const classes = await classifier.classify(
+      image,
+      chosen.map((i) => objects[i]!.box),
+    );
+    chosen.forEach((objectIndex, k) => {
+      objects[objectIndex] = { ...objects[objectIndex]!, class: classes[k]! };
+    });
+    return chosen.length;
   }
 }
 

@@ -49,9 +49,18 @@ export class InferenceEngine extends TypedEmitter<{ fatal: Error; restarted: { r
     return this.live().reduce((n, h) => n + h.inFlight, 0);
   }
 
-  /** Whether some worker can take another frame (fewer than `pipeline_depth` in it). */
+  /** Whether some worker can take another frame (fewer than its depth in it). */
   get hasRoom(): boolean {
-    return this.live().some((h) => h.inFlight < this.deps.config.inference.pipeline_depth);
+    return this.live().some((h) => h.inFlight < this.depth);
+  }
+
+  /**
+   * Frames held by each worker: `pipeline_depth`, or with batching two
+   * batches' worth, so the next batch gathers while one runs.
+   */
+  private get depth(): number {
+    const { pipeline_depth, batch_size } = this.deps.config.inference;
+    return batch_size > 1 ? Math.max(pipeline_depth, 2 * batch_size) : pipeline_depth;
   }
 
   /**

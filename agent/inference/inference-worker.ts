@@ -10,6 +10,8 @@ import { blockThisThreadForever, crashThisThread, inferenceFaults } from './faul
 import { FrameAnalyzer } from './frame-analyzer.js';
 import type { FromInferenceWorker, InferenceWorkerData, ToInferenceWorker } from './protocol.js';
 
+type InferRequest = Extract<ToInferenceWorker, { type: 'infer' }>;
+
 const port = parentPort!;
 lowerThisThreadPriority(WORKER_NICENESS);
 const post = (message: FromInferenceWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
@@ -25,29 +27,42 @@ async function main(): Promise<void> {
   }
   post({ type: 'ready', detector: analyzer.info.detector, classifier: analyzer.info.classifier });
 
-  // Requests are handled strictly one after another: run() is synchronous
-  // underneath anyway. (Order across workers is the dispatcher's job.)
-  let chain = Promise.resolve();
+  // Requests are handled strictly one after another (run() is synchronous
+  // underneath anyway; order across workers is the dispatcher's job), up to
+  // batch_size at a time: the frames that arrived while the last run blocked.
+  const batchSize = data.inference.batch_size;
   const faults = inferenceFaults(process.env.VIGIL_FAULT_INJECTION);
+  const waiting: InferRequest[] = [];
+  let draining = false;
   let runs = 0;
+  const drain = async (): Promise<void> => {
+    draining = true;
+    while (waiting.length > 0) {
+      // One turn of the event loop delivers the messages that queued up during the blocking run.
+      await new Promise((resolve) => setImmediate(resolve));
+      const batch = waiting.splice(0, batchSize);
+      if (faults.wedgeAfterRuns !== undefined && runs >= faults.wedgeAfterRuns) blockThisThreadForever();
+      if (faults.crashAfterRuns !== undefined && runs >= faults.crashAfterRuns) return crashThisThread();
+      runs += 1;
+      try {
+        const analyses = await analyzer.analyzeBatch(batch.map(({ meta, data: pixels, tensor }) => ({
+          image: { data: new Uint8Array(pixels), width: meta.width, height: meta.height },
+          tensor: new Float32Array(tensor),
+        })));
+        batch.forEach(({ id, data: pixels }, k) => post({ type: 'result', id, objects: analyses[k]!.objects, timings: analyses[k]!.timings, data: pixels }, [pixels]));
+      } catch (err) {
+        for (const { id, data: pixels } of batch) post({ type: 'error', id, message: errorMessage(err), data: pixels }, [pixels]);
+      }
+    }
+    draining = false;
+  };
   port.on('message', (message: ToInferenceWorker) => {
     if (message.type === 'stop') {
       port.close();
       return;
     }
-    chain = chain.then(async () => {
-      const { id, meta, data: pixels, tensor } = message;
-      if (faults.wedgeAfterRuns !== undefined && runs >= faults.wedgeAfterRuns) blockThisThreadForever();
-      if (faults.crashAfterRuns !== undefined && runs >= faults.crashAfterRuns) return crashThisThread();
-      runs += 1;
-      try {
-        const image = { data: new Uint8Array(pixels), width: meta.width, height: meta.height };
-        const { objects, timings } = await analyzer.analyze(image, new Float32Array(tensor));
-        post({ type: 'result', id, objects, timings, data: pixels }, [pixels]);
-      } catch (err) {
-        post({ type: 'error', id, message: errorMessage(err), data: pixels }, [pixels]);
-      }
-    });
+    waiting.push(message);
+    if (!draining) void drain();
   });
 }
 

@@ -16,6 +16,7 @@ export class MetricsSink implements ResultSink {
     m.boxCount.set(labels, result.objects.length);
     m.classifierFramesProcessed.inc(labels);
     m.detectorInference.observe(labels, timings.detectSeconds);
+    m.detectorBatchFrames.observe(labels, timings.batchFrames);
     m.frameDuration.observe(labels, (result.completedAt - result.dequeuedAt) / 1000);
     m.frameLatency.observe(labels, Math.max(0, performance.timeOrigin + result.completedAt - result.frame.meta.capturedAt) / 1000);
     if (timings.classifiedObjects > 0) {

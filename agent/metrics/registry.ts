@@ -94,6 +94,13 @@ export class VigilMetrics {
     buckets: WORK_BUCKETS,
     registers: [this.registry],
   });
+  readonly detectorBatchFrames = new Histogram({
+    name: 'detector_batch_frames',
+    help: 'Frames (count) in the detector run each frame was part of: 1 without cross-camera batching (inference.batch_size)',
+    labelNames: ['camera'],
+    buckets: [1, 2, 3, 4, 6, 8, 12, 16],
+    registers: [this.registry],
+  });
   readonly objectsDetected = new Counter({
     name: 'objects_detected_total',
     help: 'Objects (count) detected, by label',

@@ -32,7 +32,10 @@ export interface DetectedObject {
 }
 
 export interface InferenceTimings {
+  /** The whole detector run() this frame was part of, decoding and NMS included. */
   readonly detectSeconds: number;
+  /** Frames in that run(): 1 without cross-camera batching. */
+  readonly batchFrames: number;
   readonly classifySeconds: number;
   readonly classifiedObjects: number;
 }
