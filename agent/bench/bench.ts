@@ -94,6 +94,8 @@ interface PipelineRun {
   /** Highest process RSS sampled while frames were counted, MiB. */
   readonly rssMiB: number;
   readonly latencies: number[];
+  /** Each counted frame's detector run (detector_inference_seconds), ms. */
+  readonly detectMs: number[];
   readonly objectsPerFrame: number;
   /** Objects the classifier ran on, per counted frame. */
   readonly crops: number[];
@@ -121,6 +123,7 @@ async function pipeline(options: RunOptions): Promise<PipelineRun> {
   let frames = 0;
   let objects = 0;
   const crops: number[] = [];
+  const detectMs: number[] = [];
   let counting = false;
   const sink = {
     name: 'bench',
@@ -129,6 +132,7 @@ async function pipeline(options: RunOptions): Promise<PipelineRun> {
       frames++;
       objects += result.objects.length;
       crops.push(result.timings.classifiedObjects);
+      detectMs.push(result.timings.detectSeconds * 1000);
       latencies.push(performance.timeOrigin + result.completedAt - result.frame.meta.capturedAt);
     },
   };
@@ -149,7 +153,7 @@ async function pipeline(options: RunOptions): Promise<PipelineRun> {
   const previewFrames = viewerProcess ? await viewerProcess.stop() : [];
   await agent.stop();
   const cpuMsPerFrame = (cpu.user + cpu.system) / 1000 / Math.max(1, frames);
-  return { fps: frames / elapsed, frames, cpuMsPerFrame, rssMiB: rss / 2 ** 20, latencies, objectsPerFrame: objects / Math.max(1, frames), crops, previewFrames };
+  return { fps: frames / elapsed, frames, cpuMsPerFrame, rssMiB: rss / 2 ** 20, latencies, detectMs, objectsPerFrame: objects / Math.max(1, frames), crops, previewFrames };
 }
 
 function describeRaw(figures: RawFigures): string {
@@ -172,42 +176,58 @@ async function main(): Promise<void> {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`vigil bench — ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, onnxruntime-node ${ort.env.versions.common}`);
   console.log(`model yolox_nano.onnx 416×416, pipeline: inference workers ${WORKERS}, intra-op threads ${THREADS || 'auto'}, spinning ${SPINNING ? 'on' : 'off'}, ${SECONDS} s per pipeline run\n`);
-  const rawFigures = await rawLimit();
-  const raw = rawFigures.best;
-  console.log(`(a) raw detector run() on a pre-made tensor, best of three: ${raw.toFixed(1)} runs/s\n      ${describeRaw(rawFigures)}`);
   const describe = (run: PipelineRun): string => `${run.fps.toFixed(1)} frames/s, ${run.cpuMsPerFrame.toFixed(1)} ms CPU/frame (${run.objectsPerFrame.toFixed(1)} objects/frame)`;
-  const off = await pipeline({ classifier: false, pace: 'on_demand', seconds: SECONDS });
-  console.log(`(b) pipeline, 1 camera, classifier off:         ${describe(off)}`);
-  const on = await pipeline({ classifier: true, pace: 'on_demand', seconds: SECONDS });
-  console.log(`(b) pipeline, 1 camera, classifier on (persons): ${describe(on)}, ${mean(on.crops).toFixed(1)} classified/frame`);
-  const rawOn = await rawLimit(on.crops);
-  console.log(
-    `(a') raw detector + classifier run() per frame (the pipeline's crop counts, ${mean(on.crops).toFixed(1)}/frame), best of three: ${rawOn.best.toFixed(1)} frames/s\n` +
-      `      ${describeRaw(rawOn)}`,
-  );
-  const offFour = await pipeline({ classifier: false, pace: 'on_demand', seconds: SECONDS, cameras: 4 });
-  console.log(`(b) pipeline, 4 cameras, classifier off:        ${describe(offFour)} in all`);
-  const onFour = await pipeline({ classifier: true, pace: 'on_demand', seconds: SECONDS, cameras: 4 });
-  console.log(`(b) pipeline, 4 cameras, classifier on:         ${describe(onFour)} in all`);
-  console.log(
-    `(c) ratio pipeline/raw:                         ${(off.fps / raw).toFixed(2)} (classifier off); ` +
-      `4 cameras ${(offFour.fps / raw).toFixed(2)} (off); classifier on against (a') ${(on.fps / rawOn.best).toFixed(2)}, 4 cameras ${(onFour.fps / rawOn.best).toFixed(2)}; ` +
-      `against the best single session ${(off.fps / Math.max(rawFigures.oneSessionSpinning, rawFigures.oneSessionNoSpinning)).toFixed(2)}`,
-  );
-  const live = await pipeline({ classifier: false, pace: 'realtime', seconds: Math.min(SECONDS, 15) });
-  const latency = (p: number): string => `p${p} ${percentile(live.latencies, p).toFixed(1)} ms`;
-  console.log(`(d) frame_latency at live 10 fps, classifier off: ${[50, 95, 99].map(latency).join(', ')} (${live.latencies.length} frames)`);
-  console.log(
-    `(e) RSS while running: ${off.rssMiB.toFixed(0)} MiB (classifier off), ${on.rssMiB.toFixed(0)} MiB (on), ${onFour.rssMiB.toFixed(0)} MiB (4 cameras, on); ` +
-      `peak of the whole bench process ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
-  );
-  await mqttFigures();
-  const watched = await pipeline({ classifier: false, pace: 'on_demand', seconds: SECONDS, viewers: 5 });
-  console.log(
-    `(g) pipeline, classifier off, 5 preview viewers: ${watched.fps.toFixed(1)} frames/s (0 viewers: ${off.fps.toFixed(1)}); ` +
-      `preview frames per viewer: ${watched.previewFrames.join(', ')} in ${SECONDS + 3} s`,
-  );
-  await batchingFigures();
+  if (wanted('a') || wanted('b')) {
+    const rawFigures = await rawLimit();
+    const raw = rawFigures.best;
+    console.log(`(a) raw detector run() on a pre-made tensor, best of three: ${raw.toFixed(1)} runs/s\n      ${describeRaw(rawFigures)}`);
+    const off = await pipeline({ classifier: false, pace: 'on_demand', seconds: SECONDS });
+    console.log(`(b) pipeline, 1 camera, classifier off:         ${describe(off)}`);
+    const on = await pipeline({ classifier: true, pace: 'on_demand', seconds: SECONDS });
+    console.log(`(b) pipeline, 1 camera, classifier on (persons): ${describe(on)}, ${mean(on.crops).toFixed(1)} classified/frame`);
+    const rawOn = await rawLimit(on.crops);
+    console.log(
+      `(a') raw detector + classifier run() per frame (the pipeline's crop counts, ${mean(on.crops).toFixed(1)}/frame), best of three: ${rawOn.best.toFixed(1)} frames/s\n` +
+        `      ${describeRaw(rawOn)}`,
+    );
+    const offFour = await pipeline({ classifier: false, pace: 'on_demand', seconds: SECONDS, cameras: 4 });
+    console.log(`(b) pipeline, 4 cameras, classifier off:        ${describe(offFour)} in all`);
+    const onFour = await pipeline({ classifier: true, pace: 'on_demand', seconds: SECONDS, cameras: 4 });
+    console.log(`(b) pipeline, 4 cameras, classifier on:         ${describe(onFour)} in all`);
+    console.log(
+      `(c) ratio pipeline/raw:                         ${(off.fps / raw).toFixed(2)} (classifier off); ` +
+        `4 cameras ${(offFour.fps / raw).toFixed(2)} (off); classifier on against (a') ${(on.fps / rawOn.best).toFixed(2)}, 4 cameras ${(onFour.fps / rawOn.best).toFixed(2)}; ` +
+        `against the best single session ${(off.fps / Math.max(rawFigures.oneSessionSpinning, rawFigures.oneSessionNoSpinning)).toFixed(2)}`,
+    );
+    console.log(
+      `(e) RSS while running: ${off.rssMiB.toFixed(0)} MiB (classifier off), ${on.rssMiB.toFixed(0)} MiB (on), ${onFour.rssMiB.toFixed(0)} MiB (4 cameras, on); ` +
+        `peak of the whole bench process so far ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
+    );
+  }
+  if (wanted('d')) {
+    const live = await pipeline({ classifier: false, pace: 'realtime', seconds: Math.min(SECONDS, 15) });
+    const latency = (p: number): string => `p${p} ${percentile(live.latencies, p).toFixed(1)} ms`;
+    console.log(
+      `(d) frame_latency at live 10 fps, classifier off: ${[50, 95, 99].map(latency).join(', ')} (${live.latencies.length} frames); ` +
+        `its detector run (detector_inference_seconds) p50 ${percentile(live.detectMs, 50).toFixed(1)} ms`,
+    );
+  }
+  if (wanted('f')) await mqttFigures();
+  if (wanted('g')) {
+    const idle = await pipeline({ classifier: false, pace: 'on_demand', seconds: SECONDS });
+    const watched = await pipeline({ classifier: false, pace: 'on_demand', seconds: SECONDS, viewers: 5 });
+    console.log(
+      `(g) pipeline, classifier off, 5 preview viewers: ${watched.fps.toFixed(1)} frames/s (0 viewers, just before: ${idle.fps.toFixed(1)}); ` +
+        `preview frames per viewer: ${watched.previewFrames.join(', ')} in ${SECONDS + 3} s`,
+    );
+  }
+  if (wanted('h')) await batchingFigures();
+}
+
+/** VIGIL_BENCH_ONLY=a,d,h runs only those parts ((c) and (e) come with (a)/(b)). */
+function wanted(part: string): boolean {
+  const only = process.env.VIGIL_BENCH_ONLY;
+  return !only || only.split(',').includes(part);
 }
 
 /** (h) 4 cameras through one detector run() per batch, on a batchable copy of the model (batch 1 on the same copy for reference). */

@@ -36,12 +36,12 @@ export class FrameAnalyzer {
 
   static async load(options: AnalyzerOptions): Promise<FrameAnalyzer> {
     const detectorLabels = readLabels(options.detector.labels);
-    const det = await loadSession(options.detector.model, options.inference, options.cacheDir);
+    const det = await loadSession(options.detector.model, options.inference, options.cacheDir, options.inference.batch_size);
     const detector = await Detector.forModel(det.session, options.detector, detectorLabels, options.detector.model, options.inference.batch_size);
     const cls = options.classifier && options.classifier.enabled ? options.classifier : null;
     if (!cls) return new FrameAnalyzer(detector, null, { detector: { ...pick(det), recipe: detector.recipe }, classifier: null });
     const classifierLabels = readLabels(cls.labels);
-    const clsSession = await loadSession(cls.model, options.inference, options.cacheDir);
+    const clsSession = await loadSession(cls.model, options.inference, options.cacheDir, cls.max_objects_per_frame);
     return new FrameAnalyzer(detector, Classifier.forModel(clsSession.session, cls, classifierLabels), {
       detector: { ...pick(det), recipe: detector.recipe },
       classifier: pick(clsSession),

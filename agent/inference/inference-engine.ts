@@ -33,7 +33,7 @@ export interface InferenceEngineDeps {
 export class InferenceEngine extends TypedEmitter<{ fatal: Error; restarted: { reason: string } }> {
   /** One slot per planned worker; null while that worker is being replaced. */
   private slots: (InferenceWorkerHandle | null)[] = [];
-  private plan: WorkerPlan = { workers: 1, intraOpThreads: 0 };
+  private plan: WorkerPlan = { threads: [0] };
   private restartTimes: number[] = [];
   private stopped = false;
   private watchdog: { unref(): unknown } | null = null;
@@ -74,19 +74,19 @@ export class InferenceEngine extends TypedEmitter<{ fatal: Error; restarted: { r
     this.info = first.info;
     this.logModels(first.info);
     this.plan = planWorkers(inference.workers, inference.intra_op_threads, first.info.detector.provider, availableParallelism());
-    if (this.plan.intraOpThreads === inference.intra_op_threads) {
-      this.slots = [first, ...(await Promise.all(Array.from({ length: this.plan.workers - 1 }, () => this.spawn(this.plan.intraOpThreads))))];
-    } else {
-      void first.retire('re-planned');
-      this.slots = await Promise.all(Array.from({ length: this.plan.workers }, () => this.spawn(this.plan.intraOpThreads)));
-    }
-    this.deps.logger.info({ workers: this.plan.workers, intraOpThreads: this.plan.intraOpThreads || 'auto' }, 'inference workers started');
+    const [leadThreads, ...otherThreads] = this.plan.threads;
+    // The model-loading worker stays on as the lead when it has the lead's thread count.
+    const keepFirst = leadThreads === inference.intra_op_threads;
+    if (!keepFirst) void first.retire('re-planned');
+    this.slots = await Promise.all([keepFirst ? first : this.spawn(leadThreads!), ...otherThreads.map((threads) => this.spawn(threads))]);
+    this.deps.logger.info({ workers: this.plan.threads.length, intraOpThreads: this.plan.threads.map((t) => t || 'auto') }, 'inference workers started');
     const check = Math.min(1000, (inference.stuck_timeout_seconds * 1000) / 4);
     this.watchdog = this.clock.setInterval(() => this.checkStuck(), check);
     this.watchdog.unref();
     return first.info;
   }
 
+  /** To the least busy worker; on a tie the first, the lead (see worker-plan.ts). */
   infer(frame: CapturedFrame): Promise<InferenceOutcome> {
     const target = this.live().reduce<InferenceWorkerHandle | null>((best, h) => (!best || h.inFlight < best.inFlight ? h : best), null);
     if (!target) return Promise.reject(new VigilError(ErrorCode.INFERENCE_FAILED, 'no inference worker available (restarting)'));
@@ -145,7 +145,7 @@ export class InferenceEngine extends TypedEmitter<{ fatal: Error; restarted: { r
     void delay(waitSeconds * 1000).then(async () => {
       if (this.stopped) return;
       try {
-        this.slots[index] = await this.spawn(this.plan.intraOpThreads);
+        this.slots[index] = await this.spawn(this.plan.threads[index]!);
         this.emit('restarted', { reason });
       } catch (err) {
         this.emit('fatal', err as Error);

@@ -1,8 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { InferenceConfig, Provider } from '../config/schema.js';
 import { errorMessage, ErrorCode, VigilError } from '../errors.js';
+import { graphInputs } from '../model-tools/onnx-inputs.js';
 
 export interface LoadedSession {
   readonly session: ort.InferenceSession;
@@ -32,6 +33,45 @@ export interface TensorRtProviderConfig extends ort.InferenceSession.ExecutionPr
   readonly timingCachePath?: string;
   /** trt_max_workspace_size, bytes; absent keeps ONNX Runtime's default */
   readonly maxWorkspaceSize?: number;
+  /** trt_profile_min_shapes / _opt_ / _max_, present for a model with a dynamic batch (see BatchProfile) */
+  readonly profileMinShapes?: string;
+  readonly profileOptShapes?: string;
+  readonly profileMaxShapes?: string;
+}
+
+/**
+ * A model input whose batch dimension is dynamic and the largest batch vigil
+ * will run. Without explicit optimisation profiles TensorRT builds an engine
+ * for the first batch size it sees and rebuilds it (minutes on a Jetson,
+ * inference blocked) each time a larger one arrives; with them it builds one
+ * engine for 1..maxBatch, once, and caches it.
+ */
+export interface BatchProfile {
+  readonly input: string;
+  /** The input's dimensions after the batch, all fixed. */
+  readonly frameDims: readonly number[];
+  readonly maxBatch: number;
+}
+
+/** `name:1x3x416x416`-style shape strings for TensorRT's optimisation profile, tuned for the largest batch. */
+export function tensorrtProfileShapes({ input, frameDims, maxBatch }: BatchProfile): Pick<TensorRtProviderConfig, 'profileMinShapes' | 'profileOptShapes' | 'profileMaxShapes'> {
+  const shape = (batch: number): string => `${input}:${[batch, ...frameDims].join('x')}`;
+  return { profileMinShapes: shape(1), profileOptShapes: shape(maxBatch), profileMaxShapes: shape(maxBatch) };
+}
+
+/** The profile for a model file whose first input has a dynamic batch and fixed other dimensions; null otherwise. */
+export function batchProfileFor(modelPath: string, maxBatch: number): BatchProfile | null {
+  let inputs;
+  try {
+    inputs = graphInputs(readFileSync(modelPath));
+  } catch {
+    return null; // not readable as ONNX: loading it reports that properly
+  }
+  const [first] = inputs;
+  if (!first || typeof first.dims[0] !== 'string') return null;
+  const frameDims = first.dims.slice(1);
+  if (!frameDims.every((d): d is number => typeof d === 'number')) return null;
+  return { input: first.name, frameDims, maxBatch };
 }
 
 /** Where TensorRT engines and the timing cache live: `<cache_dir>/tensorrt`, or nowhere without a cache_dir. */
@@ -40,7 +80,7 @@ export function tensorrtCacheDir(cacheDir: string | undefined): string | undefin
 }
 
 /** Maps `inference.tensorrt` and `cache_dir` to the TensorRT provider object (pure: no file system). */
-export function tensorrtProviderConfig(config: InferenceConfig, cacheDir: string | undefined): TensorRtProviderConfig {
+export function tensorrtProviderConfig(config: InferenceConfig, cacheDir: string | undefined, profile: BatchProfile | null = null): TensorRtProviderConfig {
   const dir = tensorrtCacheDir(cacheDir);
   const engineCache = config.tensorrt.engine_cache && dir !== undefined;
   const timingCache = config.tensorrt.timing_cache && dir !== undefined;
@@ -53,6 +93,7 @@ export function tensorrtProviderConfig(config: InferenceConfig, cacheDir: string
     timingCacheEnable: timingCache,
     ...(timingCache ? { timingCachePath: dir } : {}),
     ...(config.tensorrt.max_workspace_bytes !== undefined ? { maxWorkspaceSize: config.tensorrt.max_workspace_bytes } : {}),
+    ...(profile ? tensorrtProfileShapes(profile) : {}),
   };
 }
 
@@ -61,10 +102,10 @@ export function tensorrtProviderConfig(config: InferenceConfig, cacheDir: string
  * options (FP16, engine and timing caches) need the Jetson build
  * (native/jetson/README.md).
  */
-function providerOption(provider: Provider, config: InferenceConfig, cacheDir: string | undefined): ort.InferenceSession.ExecutionProviderConfig {
+function providerOption(provider: Provider, config: InferenceConfig, cacheDir: string | undefined, profile: () => BatchProfile | null): ort.InferenceSession.ExecutionProviderConfig {
   switch (provider) {
     case 'tensorrt': {
-      const trt = tensorrtProviderConfig(config, cacheDir);
+      const trt = tensorrtProviderConfig(config, cacheDir, profile());
       // Created here, not by ONNX Runtime: a folder it cannot create fails the
       // provider with a message that names the folder.
       for (const dir of new Set([trt.engineCachePath, trt.timingCachePath])) {
@@ -89,9 +130,11 @@ function providerOption(provider: Provider, config: InferenceConfig, cacheDir: s
  * loads the model. Each provider gets a session of its own (no silent mixed
  * fallback inside one session), so the provider reported is the one running.
  * `cacheDir` is the config's top-level cache_dir (TensorRT caches go to
- * `<cacheDir>/tensorrt`); without it TensorRT caches nothing.
+ * `<cacheDir>/tensorrt`); without it TensorRT caches nothing. `maxBatch` is
+ * the largest batch the model will get (TensorRT's profile, when the batch
+ * is dynamic).
  */
-export async function loadSession(modelPath: string, config: InferenceConfig, cacheDir?: string): Promise<LoadedSession> {
+export async function loadSession(modelPath: string, config: InferenceConfig, cacheDir?: string, maxBatch = 1): Promise<LoadedSession> {
   // ONNX Runtime's process-wide logger prints every failed provider load to
   // stderr as raw colour-coded lines; each failure reaches us as an exception
   // and is logged once as a JSON warning, so its own logger stays quiet.
@@ -101,7 +144,7 @@ export async function loadSession(modelPath: string, config: InferenceConfig, ca
   for (const provider of config.providers) {
     try {
       const session = await ort.InferenceSession.create(modelPath, {
-        executionProviders: [providerOption(provider, config, cacheDir)],
+        executionProviders: [providerOption(provider, config, cacheDir, () => batchProfileFor(modelPath, maxBatch))],
         intraOpNumThreads: config.intra_op_threads,
         interOpNumThreads: config.inter_op_threads,
         graphOptimizationLevel: 'all',

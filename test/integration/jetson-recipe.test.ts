@@ -312,9 +312,10 @@ describe('onnxruntime-node-trt-options.patch', () => {
     expect(hunks.flatMap((h) => h.body).filter((l) => l.startsWith('-'))).toEqual([]);
   });
 
-  it('reads the six keys and hands them to UpdateTensorRTProviderOptions in the tensorrt branch', () => {
+  it('reads the nine keys and hands them to UpdateTensorRTProviderOptions in the tensorrt branch', () => {
     const added = lines.filter((l) => l.startsWith('+') && !l.startsWith('+++')).join('\n');
-    for (const key of ['trt_fp16_enable', 'trt_engine_cache_enable', 'trt_engine_cache_path', 'trt_timing_cache_enable', 'trt_timing_cache_path', 'trt_max_workspace_size']) {
+    const keys = ['trt_fp16_enable', 'trt_engine_cache_enable', 'trt_engine_cache_path', 'trt_timing_cache_enable', 'trt_timing_cache_path', 'trt_max_workspace_size'];
+    for (const key of [...keys, 'trt_profile_min_shapes', 'trt_profile_opt_shapes', 'trt_profile_max_shapes']) {
       expect(added).toContain(`"${key}"`);
     }
     expect(added).toContain('UpdateTensorRTProviderOptions(options');

@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { configSchema, type InferenceConfig } from '../../agent/config/schema.js';
-import { tensorrtCacheDir, tensorrtProviderConfig } from '../../agent/inference/sessions.js';
+import { batchProfileFor, tensorrtCacheDir, tensorrtProfileShapes, tensorrtProviderConfig } from '../../agent/inference/sessions.js';
+import { model } from '../helpers/testdata.js';
 
 const REQUIRED = { detector: { model: 'm.onnx', labels: 'l.txt' }, cameras: [{ name: 'gate', url: 'rtsp://10.0.0.5/s' }] };
 const PATCH = resolve(fileURLToPath(new URL('../..', import.meta.url)), 'native/jetson/onnxruntime-node-trt-options.patch');
@@ -57,9 +58,27 @@ describe('tensorrtProviderConfig', () => {
     expect(tensorrtProviderConfig(inference({ tensorrt: { max_workspace_bytes: 2 ** 31 } }), undefined).maxWorkspaceSize).toBe(2147483648);
   });
 
+  it('gives a dynamic-batch model one optimisation profile from batch 1 to the largest it will run', () => {
+    const profile = { input: 'images', frameDims: [3, 416, 416], maxBatch: 4 };
+    expect(tensorrtProfileShapes(profile)).toEqual({
+      profileMinShapes: 'images:1x3x416x416',
+      profileOptShapes: 'images:4x3x416x416',
+      profileMaxShapes: 'images:4x3x416x416',
+    });
+    expect(tensorrtProviderConfig(inference(), undefined, profile)).toMatchObject({ profileMaxShapes: 'images:4x3x416x416' });
+    expect(tensorrtProviderConfig(inference(), undefined)).not.toHaveProperty('profileMinShapes');
+  });
+
+  it('reads the profile from the model file: a dynamic batch gets one, a fixed batch or a non-model none', () => {
+    expect(batchProfileFor(model('mobilenetv2-12-int8.onnx'), 32)).toEqual({ input: 'input', frameDims: [3, 224, 224], maxBatch: 32 });
+    expect(batchProfileFor(model('yolox_nano.onnx'), 4)).toBeNull();
+    expect(batchProfileFor(PATCH, 4)).toBeNull();
+  });
+
   it('uses only keys that the Jetson binding patch reads, each mapped to its TensorRT provider option', () => {
     const patch = readFileSync(PATCH, 'utf8');
-    const all = tensorrtProviderConfig(inference({ tensorrt: { max_workspace_bytes: 1 << 30 } }), '/c');
+    const profile = { input: 'images', frameDims: [3, 416, 416], maxBatch: 4 };
+    const all = tensorrtProviderConfig(inference({ tensorrt: { max_workspace_bytes: 1 << 30 } }), '/c', profile);
     const ortName: Record<string, string> = {
       fp16: 'trt_fp16_enable',
       engineCacheEnable: 'trt_engine_cache_enable',
@@ -67,6 +86,9 @@ describe('tensorrtProviderConfig', () => {
       timingCacheEnable: 'trt_timing_cache_enable',
       timingCachePath: 'trt_timing_cache_path',
       maxWorkspaceSize: 'trt_max_workspace_size',
+      profileMinShapes: 'trt_profile_min_shapes',
+      profileOptShapes: 'trt_profile_opt_shapes',
+      profileMaxShapes: 'trt_profile_max_shapes',
     };
     const extraKeys = Object.keys(all).filter((k) => k !== 'name' && k !== 'deviceId');
     expect(extraKeys.sort()).toEqual(Object.keys(ortName).sort());
