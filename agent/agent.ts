@@ -151,7 +151,7 @@ export class Agent extends TypedEmitter<{ fatal: Error }> {
     this.mqtt?.start();
     this.preview?.start();
     this.dispatcher.start();
-    for (const source of this.sources) source.start(models.detector.recipe);
+    for (const source of this.sources) source.start(models.detector.recipe, models.classifier !== null);
     this.logger.info({ cameras: this.sources.map((s) => s.name), version: VERSION, device: device.id }, 'agent started');
   }
 

@@ -59,6 +59,7 @@ export class CameraSource extends TypedEmitter<CameraEvents> {
   private workerRestarts = 0;
   private ticker: { unref(): unknown } | null = null;
   private recipe: TensorRecipe | null = null;
+  private sendPixels = true;
   private preview: PreviewSettings | null = null;
   private readonly clock: Clock;
   private readonly log: Logger;
@@ -74,9 +75,10 @@ export class CameraSource extends TypedEmitter<CameraEvents> {
     return this.deps.camera.name;
   }
 
-  /** `recipe` comes from the loaded detector: capture builds its input tensor. */
-  start(recipe: TensorRecipe): void {
+  /** `recipe` comes from the loaded detector: capture builds its input tensor. Pixels go along only when a classifier needs them. */
+  start(recipe: TensorRecipe, sendPixels = true): void {
     this.recipe = recipe;
+    this.sendPixels = sendPixels;
     this.lastFrameAt = 0;
     this.lastAccruedAt = this.clock.now();
     this.startedAt = this.clock.now();
@@ -119,6 +121,7 @@ export class CameraSource extends TypedEmitter<CameraEvents> {
       firstSeq: this.nextSeq,
       firstVideoIndex: this.videoIndex,
       recipe: this.recipe!,
+      sendPixels: this.sendPixels,
       credits: Math.max(0, this.credits),
       preview: this.preview,
     };

@@ -21,7 +21,7 @@ import type { CaptureWorkerData, FromCaptureWorker, ToCaptureWorker } from './pr
 
 const port = parentPort!;
 lowerThisThreadPriority(WORKER_NICENESS);
-const { camera, sources: urls, firstSeq, firstVideoIndex, recipe, credits: initialCredits, preview: initialPreview } = workerData as CaptureWorkerData;
+const { camera, sources: urls, firstSeq, firstVideoIndex, recipe, sendPixels, credits: initialCredits, preview: initialPreview } = workerData as CaptureWorkerData;
 const cv: CvBinding = loadOpenCvBinding();
 const stopping = new AbortController();
 const post = (message: FromCaptureWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
@@ -119,8 +119,11 @@ async function readLoop(capture: CvVideoCapture, url: string, fps: number, openS
     if (reconnectRequested) return { kind: 'failed', code: ErrorCode.CAPTURE_STALL, message: reconnectRequested };
     if (onDemand && !(await waitForCredit())) return { kind: 'stopped' };
     let mat: CvMat;
+    let capturedAt: number;
     try {
       mat = await read(capture);
+      // Stamped as soon as the frame is decoded: frame_latency includes converting it and building its tensor.
+      capturedAt = epochNow();
     } catch (err) {
       return { kind: 'failed', code: ErrorCode.CAPTURE_READ, message: `read from ${redactUrl(url)} failed: ${errorMessage(err)}` };
     }
@@ -138,7 +141,7 @@ async function readLoop(capture: CvVideoCapture, url: string, fps: number, openS
     }
     if (cap.admit(performance.now())) {
       if (onDemand) credits--;
-      emit(mat);
+      emit(mat, capturedAt);
     } else {
       mat.release();
       post({ type: 'skipped', reason: 'fps_cap' });
@@ -153,12 +156,12 @@ function read(capture: CvVideoCapture): Promise<CvMat> {
   return new Promise((resolve, reject) => capture.readAsync((err, mat) => (err ? reject(err) : resolve(mat))));
 }
 
-/** Downstream always gets 8-bit BGR (grey and BGRA sources are converted here) plus the detector tensor. */
-function emit(mat: CvMat): void {
+/** Downstream gets the detector tensor, plus the frame as 8-bit BGR when asked for (grey and BGRA sources are converted here). */
+function emit(mat: CvMat, capturedAt: number): void {
   const bgr = mat.channels === 3 ? mat : mat.cvtColor(mat.channels === 1 ? cv.COLOR_GRAY2BGR : cv.COLOR_BGRA2BGR);
-  const data = ownBuffer(bgr.getData());
+  const data = sendPixels ? ownBuffer(bgr.getData()) : new ArrayBuffer(0);
   const tensor = buildDetectorTensor(cv, bgr, recipe);
-  const meta = { camera: camera.name, seq: seq++, capturedAt: epochNow(), videoIndex, width: bgr.cols, height: bgr.rows };
+  const meta = { camera: camera.name, seq: seq++, capturedAt, videoIndex, width: bgr.cols, height: bgr.rows };
   const jpeg = preview.maybeEncode(bgr, performance.now());
   // Without external memory tracking V8 does not see Mat memory, so free it now rather than at some later GC.
   if (bgr !== mat) bgr.release();

@@ -11,6 +11,12 @@ export interface CaptureWorkerData {
   readonly firstSeq: number;
   readonly firstVideoIndex: number;
   readonly recipe: TensorRecipe;
+  /**
+   * Whether frames carry their BGR pixels: only the classifier crops from
+   * them (the detector gets the tensor), so without one a 1.3 MB copy and
+   * its trip through three threads per frame are skipped.
+   */
+  readonly sendPixels: boolean;
   /** `on_demand` files: frames the queue has room for right now (a replacement worker continues the count). */
   readonly credits: number;
   /** Preview encoding already wanted when the worker starts (a replacement keeps it). */

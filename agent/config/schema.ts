@@ -92,8 +92,9 @@ const inference = z
     device_id: z.number().int().min(0).default(0),
     /**
      * Inference workers, each with its own session, working on different
-     * frames. `auto`: on a CPU one single-thread worker per core (up to 8),
-     * on a GPU one.
+     * frames. `auto`: on a CPU one worker per core (up to 8), single-thread
+     * except a two-thread lead that takes lone frames (worker-plan.ts); on a
+     * GPU one.
      */
     workers: z.union([z.literal('auto'), z.number().int().min(1).max(8)]).default('auto'),
     /** 0 lets ONNX Runtime pick (one per core). */
@@ -110,8 +111,8 @@ const inference = z
      * Cross-camera batching: up to this many frames (of any cameras) go
      * through one detector run(). A batch is whatever is waiting when a
      * worker frees up, never held back to fill it. Needs a detector whose
-     * batch is dynamic (`vigil model dynamic-batch`); it pays on a GPU, not
-     * on a CPU (README, benchmark).
+     * batch is dynamic (`vigil model dynamic-batch`). Meant for GPUs (not
+     * measured: none here); on a CPU it buys nothing (README, benchmark).
      */
     batch_size: z.number().int().min(1).max(16).default(1),
     /** An inference taking longer than this counts as stuck and the worker is restarted. */

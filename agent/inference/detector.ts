@@ -47,22 +47,28 @@ export class Detector {
    * Builds a detector after checking the model against the config: one
    * [1,3,H,W] input with H and W fixed (a dynamic size cannot be letterboxed
    * to), an output the configured head can decode, and one label per class.
-   * With `batchSize` > 1 the batch must be dynamic and really keep frames
-   * apart (checked on two runs). A mismatch is an AGENT_ERR_MODEL_SHAPE at
-   * start, never a per-frame failure.
+   * With `batch.size` > 1 the batch must be dynamic and really keep frames
+   * apart (checked on two runs, to `batch.tolerance`). A mismatch is an
+   * AGENT_ERR_MODEL_SHAPE at start, never a per-frame failure.
    */
-  static async forModel(session: ort.InferenceSession, config: DetectorConfig, labels: readonly string[], modelPath: string, batchSize = 1): Promise<Detector> {
+  static async forModel(
+    session: ort.InferenceSession,
+    config: DetectorConfig,
+    labels: readonly string[],
+    modelPath: string,
+    batch: { readonly size: number; readonly tolerance: number } = { size: 1, tolerance: 0 },
+  ): Promise<Detector> {
     const input = inputShape(session);
     const [n, c, h, w] = input;
     if (input.length !== 4 || c !== 3 || typeof h !== 'number' || typeof w !== 'number' || fixedAndNot(n, 1)) {
       throw new VigilError(ErrorCode.MODEL_SHAPE, `detector model ${modelPath} must take one fixed [1,3,H,W] input, got ${formatShape(input)}`);
     }
-    if (batchSize > 1) {
-      const why = typeof n === 'number' ? `its input fixes the batch at ${formatShape(input)}` : await batchMismatch(session, [3, h, w]);
+    if (batch.size > 1) {
+      const why = typeof n === 'number' ? `its input fixes the batch at ${formatShape(input)}` : await batchMismatch(session, [3, h, w], batch.tolerance);
       if (why) {
         throw new VigilError(
           ErrorCode.MODEL_SHAPE,
-          `detector model ${modelPath} cannot run inference.batch_size ${batchSize}: ${why}. Make a batchable copy with 'vigil model dynamic-batch' or set batch_size 1`,
+          `detector model ${modelPath} cannot run inference.batch_size ${batch.size}: ${why}. Make a batchable copy with 'vigil model dynamic-batch' or set batch_size 1`,
         );
       }
     }
@@ -91,7 +97,7 @@ export class Detector {
 
   /**
    * One run() over several frames (cameras may differ in size: each frame
-   * keeps its own letterbox). Needs a model checked for `batchSize` > 1.
+   * keeps its own letterbox). Needs a model checked for a batch above 1 (forModel).
    */
   async detectBatch(frames: readonly { tensor: Float32Array; source: Size }[]): Promise<Detection[][]> {
     const perFrame = 3 * this.inputSize.width * this.inputSize.height;

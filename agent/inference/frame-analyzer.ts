@@ -7,12 +7,16 @@ import type { Box } from './letterbox.js';
 import type { TensorRecipe } from './decoders/index.js';
 import type { LoadedModelInfo } from './protocol.js';
 import { loadSession } from './sessions.js';
+import { batchTolerance } from '../model-tools/batch-check.js';
 import type { BgrImage } from './tensor-fill.js';
 
 export interface FrameAnalysis {
   readonly objects: DetectedObject[];
   readonly timings: InferenceTimings;
 }
+
+/** One frame of a batch: its analysis, or why its classification failed (the others' results stand). */
+export type FrameOutcome = { readonly ok: true; readonly analysis: FrameAnalysis } | { readonly ok: false; readonly error: unknown };
 
 export interface AnalyzerOptions {
   readonly detector: DetectorConfig;
@@ -37,7 +41,10 @@ export class FrameAnalyzer {
   static async load(options: AnalyzerOptions): Promise<FrameAnalyzer> {
     const detectorLabels = readLabels(options.detector.labels);
     const det = await loadSession(options.detector.model, options.inference, options.cacheDir, options.inference.batch_size);
-    const detector = await Detector.forModel(det.session, options.detector, detectorLabels, options.detector.model, options.inference.batch_size);
+    const detector = await Detector.forModel(det.session, options.detector, detectorLabels, options.detector.model, {
+      size: options.inference.batch_size,
+      tolerance: batchTolerance(det.provider, options.inference.tensorrt.fp16),
+    });
     const cls = options.classifier && options.classifier.enabled ? options.classifier : null;
     if (!cls) return new FrameAnalyzer(detector, null, { detector: { ...pick(det), recipe: detector.recipe }, classifier: null });
     const classifierLabels = readLabels(cls.labels);
@@ -56,27 +63,35 @@ export class FrameAnalyzer {
 
   /** `tensor` is the detector input built from `image` to `info.detector.recipe`; the classifier crops from `image`. */
   async analyze(image: BgrImage, tensor: Float32Array): Promise<FrameAnalysis> {
-    const [analysis] = await this.analyzeBatch([{ image, tensor }]);
-    return analysis!;
+    const [outcome] = await this.analyzeBatch([{ image, tensor }]);
+    if (!outcome!.ok) throw outcome!.error;
+    return outcome!.analysis;
   }
 
   /**
    * Several frames (of any cameras) through one detector run(), then each
    * frame's crops through the classifier. Every frame's detect time is the
-   * whole batch's: that is how long it waited for its boxes.
+   * whole batch's: that is how long it waited for its boxes. A failed
+   * detector run rejects (it was every frame's); a failed classification
+   * fails its own frame only.
    */
-  async analyzeBatch(frames: readonly { image: BgrImage; tensor: Float32Array }[]): Promise<FrameAnalysis[]> {
+  async analyzeBatch(frames: readonly { image: BgrImage; tensor: Float32Array }[]): Promise<FrameOutcome[]> {
     const t0 = performance.now();
     const detections = await this.detector.detectBatch(frames.map(({ image, tensor }) => ({ tensor, source: image })));
     const detectSeconds = (performance.now() - t0) / 1000;
-    const results: FrameAnalysis[] = [];
+    const outcomes: FrameOutcome[] = [];
     for (const [k, { image }] of frames.entries()) {
       const t1 = performance.now();
       const objects: DetectedObject[] = detections[k]!.map((d) => ({ label: d.label, score: d.score, box: d.box, class: null }));
-      const classifiedObjects = this.classifier ? await this.classifyObjects(this.classifier, image, objects) : 0;
-      results.push({ objects, timings: { detectSeconds, batchFrames: frames.length, classifySeconds: (performance.now() - t1) / 1000, classifiedObjects } });
+      try {
+        const classifiedObjects = this.classifier ? await this.classifyObjects(this.classifier, image, objects) : 0;
+        const timings = { detectSeconds, batchFrames: frames.length, classifySeconds: (performance.now() - t1) / 1000, classifiedObjects };
+        outcomes.push({ ok: true, analysis: { objects, timings } });
+      } catch (error) {
+        outcomes.push({ ok: false, error });
+      }
     }
-    return results;
+    return outcomes;
   }
 
   /** Attaches a class to the objects the classifier selects; returns how many. */

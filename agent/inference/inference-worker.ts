@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { lowerThisThreadPriority, WORKER_NICENESS } from '../util/thread-priority.js';
 import { errorMessage, ErrorCode, VigilError } from '../errors.js';
 import { blockThisThreadForever, crashThisThread, inferenceFaults } from './fault-injection.js';
-import { FrameAnalyzer } from './frame-analyzer.js';
+import { FrameAnalyzer, type FrameOutcome } from './frame-analyzer.js';
 import type { FromInferenceWorker, InferenceWorkerData, ToInferenceWorker } from './protocol.js';
 
 type InferRequest = Extract<ToInferenceWorker, { type: 'infer' }>;
@@ -34,30 +34,45 @@ async function main(): Promise<void> {
   const faults = inferenceFaults(process.env.VIGIL_FAULT_INJECTION);
   const waiting: InferRequest[] = [];
   let draining = false;
+  let stopped = false;
+  // Fault hooks count runs: with batching, one run is a whole batch.
   let runs = 0;
   const drain = async (): Promise<void> => {
     draining = true;
-    while (waiting.length > 0) {
+    while (waiting.length > 0 && !stopped) {
       // One turn of the event loop delivers the messages that queued up during the blocking run.
       await new Promise((resolve) => setImmediate(resolve));
+      if (stopped) break;
       const batch = waiting.splice(0, batchSize);
       if (faults.wedgeAfterRuns !== undefined && runs >= faults.wedgeAfterRuns) blockThisThreadForever();
       if (faults.crashAfterRuns !== undefined && runs >= faults.crashAfterRuns) return crashThisThread();
       runs += 1;
+      let outcomes: FrameOutcome[];
       try {
-        const analyses = await analyzer.analyzeBatch(batch.map(({ meta, data: pixels, tensor }) => ({
-          image: { data: new Uint8Array(pixels), width: meta.width, height: meta.height },
-          tensor: new Float32Array(tensor),
-        })));
-        batch.forEach(({ id, data: pixels }, k) => post({ type: 'result', id, objects: analyses[k]!.objects, timings: analyses[k]!.timings, data: pixels }, [pixels]));
-      } catch (err) {
-        for (const { id, data: pixels } of batch) post({ type: 'error', id, message: errorMessage(err), data: pixels }, [pixels]);
+        outcomes = await analyzer.analyzeBatch(
+          batch.map(({ meta, data: pixels, tensor }) => ({
+            image: { data: new Uint8Array(pixels), width: meta.width, height: meta.height },
+            tensor: new Float32Array(tensor),
+          })),
+        );
+      } catch (error) {
+        outcomes = batch.map(() => ({ ok: false, error }));
       }
+      batch.forEach(({ id, data: pixels }, k) => {
+        const outcome = outcomes[k]!;
+        const reply: FromInferenceWorker = outcome.ok
+          ? { type: 'result', id, objects: outcome.analysis.objects, timings: outcome.analysis.timings, data: pixels }
+          : { type: 'error', id, message: errorMessage(outcome.error), data: pixels };
+        post(reply, [pixels]);
+      });
     }
     draining = false;
   };
   port.on('message', (message: ToInferenceWorker) => {
     if (message.type === 'stop') {
+      // The main thread has already failed what this worker holds: run none of it.
+      stopped = true;
+      waiting.length = 0;
       port.close();
       return;
     }

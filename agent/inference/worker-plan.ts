@@ -14,9 +14,9 @@ export interface WorkerPlan {
  * the first (lead) worker gets twice the share: the engine hands a frame to
  * the least busy worker, lead first on a tie, so at low load every frame
  * runs on the lead and under full load all workers do. Measured on 2 cores
- * (lead 2 threads + one 1-thread worker against two 1-thread workers):
- * frame_latency at 10 fps p50 18.6 → 24 ms, p95 21 → 29.5 ms, and full-load
- * throughput the same or better (70-71 against 64-69 frames/s).
+ * (lead 2 threads + one 1-thread worker, against two 1-thread workers):
+ * frame_latency at 10 fps p50 18.6 against 24 ms, p95 21 against 29.5 ms,
+ * and full-load throughput the same or better (70-71 against 64-69 frames/s).
  * On a GPU one worker per device is right: runs serialise on the device
  * anyway and each worker would hold its own copy of the model (and TensorRT
  * engine). An explicit thread count or worker count is taken as given.

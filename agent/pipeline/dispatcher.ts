@@ -21,7 +21,8 @@ interface LaneState {
 
 /**
  * Moves frames from the camera queues to the inference workers, round-robin
- * across cameras, keeping up to `pipeline_depth` frames in each worker so it
+ * across cameras, keeping frames in each worker (`pipeline_depth`, more with
+ * batching: InferenceEngine.hasRoom) so it
  * starts the next frame the moment it finishes one instead of waiting a
  * round trip to the main thread. Results go to the sink fan-out, per camera
  * in capture order.

@@ -15,6 +15,7 @@ export interface FrameMeta {
 /** A BGR 8-bit HWC frame. `data` is owned by whoever holds the Frame; it is transferred, never shared. */
 export interface Frame {
   readonly meta: FrameMeta;
+  /** The pixels, or empty (0 bytes) when no classifier needs them (capture's sendPixels). */
   readonly data: ArrayBuffer;
 }
 

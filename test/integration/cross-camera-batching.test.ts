@@ -62,7 +62,8 @@ describe('vigil model dynamic-batch', () => {
       const mat = cv.imread(media(file), cv.IMREAD_COLOR);
       return { image: { data: new Uint8Array(mat.getData()), width: mat.cols, height: mat.rows }, tensor: new Float32Array(buildDetectorTensor(cv, mat, original.info.detector.recipe)) };
     });
-    const together = await batched.analyzeBatch(frames);
+    const outcomes = await batched.analyzeBatch(frames);
+    const together = outcomes.map((o) => (o.ok ? o.analysis : null));
     expect(together).toHaveLength(files.length);
     for (const [k, frame] of frames.entries()) {
       const alone = await original.analyze(frame.image, frame.tensor);
@@ -86,18 +87,25 @@ describe('vigil model dynamic-batch', () => {
     await expect(load(inputOnly, 2)).rejects.toMatchObject({ code: 'AGENT_ERR_MODEL_SHAPE' });
   });
 
-  it('refuses what it cannot make batchable, leaving no file behind', () => {
+  it('refuses what it cannot make batchable, leaving no file behind and a file already at OUT untouched', () => {
     const already = join(dir, 'mobilenet-copy.onnx');
     const dynamic = vigil('model', 'dynamic-batch', model('mobilenetv2-12-int8.onnx'), already);
     expect(dynamic.status).toBe(2);
     expect(dynamic.stderr).toMatch(/already dynamic/);
     expect(existsSync(already)).toBe(false);
+    const same = vigil('model', 'dynamic-batch', batchable, batchable);
+    expect(same.status).toBe(2);
+    expect(same.stderr).toMatch(/OUT must differ from IN/);
+    expect(existsSync(batchable)).toBe(true);
     const junk = join(dir, 'junk.onnx');
     writeFileSync(junk, Buffer.from('this is not a model at all, just text'));
-    const bad = vigil('model', 'dynamic-batch', junk, join(dir, 'junk-copy.onnx'));
+    const kept = join(dir, 'kept.onnx');
+    writeFileSync(kept, 'an earlier copy');
+    const bad = vigil('model', 'dynamic-batch', junk, kept);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain(junk);
-    expect(existsSync(join(dir, 'junk-copy.onnx'))).toBe(false);
+    expect(readFileSync(kept, 'utf8')).toBe('an earlier copy');
+    expect(existsSync(`${kept}.partial`)).toBe(false);
   });
 });
 

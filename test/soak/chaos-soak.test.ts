@@ -27,8 +27,18 @@ const PROFILE = {
 };
 const SEED = Number(process.env.VIGIL_SOAK_SEED ?? 20261122);
 const MIN_FAULTS = 5;
-/** Chaos starts after this; RSS growth is measured from its end (RSS climbs for the first ~60 s: ORT arenas, FFmpeg, malloc arenas, then levels off). */
+/** Chaos starts after this (ORT arenas, FFmpeg and the viewers are up and warm by then). */
 const WARMUP_MS = 60_000;
+/**
+ * RSS growth is measured from here. RSS keeps settling for minutes after the
+ * warm-up (glibc malloc arenas of a dozen threads reaching their working
+ * size): the first long run, 2026-11-30, went 565 → 595 MiB by minute 8 and
+ * then stayed at 590-606 MiB for the remaining 22 minutes (+0.5 % from the
+ * middle to the end), so from minute 1 it read +5.9 % though nothing grew
+ * after minute 8. The long profile measures from minute 10 (the report
+ * keeps the from-warm-up figure too); the short one, from the warm-up.
+ */
+const RSS_FROM_MS = PROFILE.name === 'long' ? 600_000 : WARMUP_MS;
 const SAMPLE_INTERVAL_MS = 250;
 const STALL_SECONDS = 3;
 const RTSP_CAMERAS = ['rtsp-a', 'rtsp-b'] as const;
@@ -207,7 +217,8 @@ describe(`soak under chaos (${PROFILE.name} profile: ${PROFILE.fileFrames} file 
     const dropped = beforeStop
       .filter((s) => s.name === 'frames_dropped_total' && s.value > 0)
       .map((s) => ({ camera: s.labels.camera, reason: s.labels.reason, frames: s.value }));
-    const rss = rssSummary(samples, WARMUP_MS);
+    const rss = rssSummary(samples, RSS_FROM_MS);
+    const rssFromWarmup = rssSummary(samples, WARMUP_MS);
     const scrapeMs = samples.map((s) => s.scrapeMs);
     const loopP99Ms = samples.map((s) => s.eventLoopP99Seconds * 1000).filter(Number.isFinite);
     const stat = (values: readonly number[]): { max: number; p95: number } => ({ max: Math.max(...values), p95: percentile(values, 95) });
@@ -228,7 +239,8 @@ describe(`soak under chaos (${PROFILE.name} profile: ${PROFILE.fileFrames} file 
       camera: timings(['rtsp_kill', 'rtsp_freeze']),
       mqtt: { ...timings(['broker_kill', 'broker_freeze']), snapshotsPublished: published, snapshotsReceived: received.size, snapshotsLost: lost },
       preview: { ...timings(['viewer_kill']), survivingViewerFrames: survivingViewer.length, survivingViewerMaxGapMs: Math.max(...viewerGaps) },
-      rssMiB: rss,
+      rssMiB: { ...rss, fromSecond: RSS_FROM_MS / 1000 },
+      rssMiBFromWarmup: rssFromWarmup,
       memoryTimeline: memoryTimeline(samples, 10_000),
       eventLoopDelayP99Ms: { median: median(loopP99Ms), p99: percentile(loopP99Ms, 99), max: Math.max(...loopP99Ms) },
       metricsScrapeMs: { p50: median(scrapeMs), p99: percentile(scrapeMs, 99) },
@@ -252,9 +264,9 @@ describe(`soak under chaos (${PROFILE.name} profile: ${PROFILE.fileFrames} file 
     expect(lost).toBe(0);
     expect(sampleValue(beforeStop, 'mqtt_messages_dropped_total', { kind: 'metrics', reason: 'buffer_full' }) ?? 0).toBe(0);
     expect(report.preview.survivingViewerMaxGapMs).toBeLessThan(3000);
-    // The goal is < 5 % (the long profile holds it to that). RSS settles over the first minutes
-    // (545 → 558 → 565 MiB over a 6-minute run), so the short profile's two minutes after warm-up
-    // only guard against a real leak (~25 MiB a minute would fail it).
+    // The goal is < 5 % (the long profile holds it to that, from minute 10: RSS_FROM_MS). RSS
+    // settles over the first minutes (545 → 558 → 565 MiB over a 6-minute run), so the short
+    // profile's two minutes after warm-up only guard against a real leak (~25 MiB a minute would fail it).
     expect(rss.growthPercent).toBeLessThan(PROFILE.name === 'long' ? 5 : 10);
     expect(report.metricsScrapeMs.p99).toBeLessThan(250);
     expect(report.eventLoopDelayP99Ms.p99).toBeLessThan(250);
