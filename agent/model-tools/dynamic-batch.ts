@@ -1,16 +1,6 @@
+import { ATTRIBUTE, DIM, GRAPH, MODEL, NODE, SHAPE, TENSOR, TENSOR_TYPE, TYPE, VALUE_INFO } from './onnx-fields.js';
 import { bytesField, encodeVarint, parseMessage, readVarint, serializeMessage, strings, varintField, Wire, type Field } from './protobuf.js';
 
-/** ONNX field numbers (onnx/onnx.proto) of what this edit reads or writes. */
-const MODEL = { graph: 7 };
-const GRAPH = { node: 1, initializer: 5, input: 11, output: 12, valueInfo: 13 };
-const NODE = { input: 1, output: 2, opType: 4, attribute: 5 };
-const ATTRIBUTE = { name: 1, i: 3, t: 5 };
-const TENSOR = { dataType: 2, int64Data: 7, name: 8, rawData: 9 };
-const VALUE_INFO = { name: 1, type: 2 };
-const TYPE = { tensorType: 1 };
-const TENSOR_TYPE = { shape: 2 };
-const SHAPE = { dim: 1 };
-const DIM = { value: 1, param: 2 };
 const INT64 = 7n;
 
 export interface DynamicBatchReport {

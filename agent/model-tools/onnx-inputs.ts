@@ -1,3 +1,4 @@
+import { DIM, GRAPH, MODEL, SHAPE, TENSOR, TENSOR_TYPE, TYPE, VALUE_INFO } from './onnx-fields.js';
 import { parseMessage, readVarint, strings, Wire, type Field } from './protobuf.js';
 
 export interface GraphInput {
@@ -13,29 +14,29 @@ export interface GraphInput {
  * that would report them exists.
  */
 export function graphInputs(model: Uint8Array): GraphInput[] {
-  const graphField = parseMessage(model).find((f) => f.field === 7 && f.wire === Wire.Bytes);
+  const graphField = parseMessage(model).find((f) => f.field === MODEL.graph && f.wire === Wire.Bytes);
   if (!graphField) throw new Error('not an ONNX model: no graph');
   const graph = parseMessage(graphField.raw);
-  const weights = new Set(graph.filter((f) => f.field === 5).map((f) => strings(parseMessage(f.raw), 8)[0]));
+  const weights = new Set(graph.filter((f) => f.field === GRAPH.initializer).map((f) => strings(parseMessage(f.raw), TENSOR.name)[0]));
   return graph
-    .filter((f) => f.field === 11)
+    .filter((f) => f.field === GRAPH.input)
     .map((f) => parseMessage(f.raw))
-    .map((valueInfo) => ({ name: strings(valueInfo, 1)[0] ?? '', dims: dimsOf(valueInfo) }))
+    .map((valueInfo) => ({ name: strings(valueInfo, VALUE_INFO.name)[0] ?? '', dims: dimsOf(valueInfo) }))
     .filter((input) => !weights.has(input.name));
 }
 
-/** ValueInfoProto.type(2).tensor_type(1).shape(2).dim(1)*: dim_value(1) or dim_param(2). */
+/** ValueInfoProto.type.tensor_type.shape.dim*: each a dim_value or a dim_param. */
 function dimsOf(valueInfo: readonly Field[]): (number | string)[] {
-  const shape = [2, 1, 2].reduce<readonly Field[] | undefined>((fields, number) => {
+  const shape = [VALUE_INFO.type, TYPE.tensorType, TENSOR_TYPE.shape].reduce<readonly Field[] | undefined>((fields, number) => {
     const inner = fields?.find((f) => f.field === number && f.wire === Wire.Bytes);
     return inner ? parseMessage(inner.raw) : undefined;
   }, valueInfo);
   return (shape ?? [])
-    .filter((f) => f.field === 1)
+    .filter((f) => f.field === SHAPE.dim)
     .map((dim) => {
       const fields = parseMessage(dim.raw);
-      const value = fields.find((f) => f.field === 1 && f.wire === Wire.Varint);
+      const value = fields.find((f) => f.field === DIM.value && f.wire === Wire.Varint);
       if (value) return Number(readVarint(value.raw, 0).value);
-      return strings(fields, 2)[0] ?? '?';
+      return strings(fields, DIM.param)[0] ?? '?';
     });
 }
