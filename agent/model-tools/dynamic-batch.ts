@@ -34,7 +34,8 @@ export function withDynamicBatch(
   const shapeInputs = editReshapes ? reshapeTargets(graph) : new Set<string>();
   let reshapes = 0;
   const initializerNames = new Set<string>();
-  const report: DynamicBatchReport = { inputs: [], outputs: [], reshapes: 0 };
+  const inputs: string[] = [];
+  const outputs: string[] = [];
   const edited: Field[] = [];
   for (const f of graph) {
     if (f.field === GRAPH.valueInfo) continue;
@@ -57,11 +58,11 @@ export function withDynamicBatch(
     if (initializerNames.has(name)) return f; // older exporters list weights as inputs too
     const patched = leadingDimNamed(f.raw, dimName);
     if (!patched) return f;
-    (f.field === GRAPH.input ? report.inputs : report.outputs).push(name);
+    (f.field === GRAPH.input ? inputs : outputs).push(name);
     return bytesField(f.field, patched);
   });
   const out = modelFields.map((f, i) => (i === graphAt ? bytesField(MODEL.graph, serializeMessage(withBatch)) : f));
-  return { model: serializeMessage(out), report: { ...report, reshapes } };
+  return { model: serializeMessage(out), report: { inputs, outputs, reshapes } };
 }
 
 /** Names of the tensors that Reshape nodes take as their target shape (unless allowzero makes 0 literal). */
