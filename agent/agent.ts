@@ -7,6 +7,7 @@ import { CameraHealthTracker } from './health/camera-health.js';
 import { assessReadiness, inferenceStuck, type Readiness } from './health/readiness.js';
 import { HttpServer } from './http/http-server.js';
 import { InferenceEngine } from './inference/inference-engine.js';
+import { tensorKernelBuilt } from './inference/tensor-kernel.js';
 import type { Logger } from './log.js';
 import { MetricsSink } from './metrics/metrics-sink.js';
 import { MqttMetrics } from './metrics/mqtt-metrics.js';
@@ -151,6 +152,9 @@ export class Agent extends TypedEmitter<{ fatal: Error }> {
     this.mqtt?.start();
     this.preview?.start();
     this.dispatcher.start();
+    if (!tensorKernelBuilt()) {
+      this.logger.warn('native/tensor-kernel is not built (npm run build:native): detector tensors are built with OpenCV and classifier crops in JS instead, at more CPU a frame');
+    }
     for (const source of this.sources) source.start(models.detector.recipe, models.classifier !== null);
     this.logger.info({ cameras: this.sources.map((s) => s.name), version: VERSION, device: device.id }, 'agent started');
   }

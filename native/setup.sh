@@ -65,13 +65,18 @@ install_npm_packages() {
 }
 
 build_native_addons() {
-  # sd_notify for systemd Type=notify: Node has no unix datagram sockets.
-  local addon=native/sd-notify/build/Release/sd_notify.node
-  if [[ -f $addon && $addon -nt native/sd-notify/sd_notify.c && $addon -nt native/sd-notify/binding.gyp ]]; then
+  # sd-notify: systemd Type=notify (Node has no unix datagram sockets).
+  # tensor-kernel: the detector's input tensor in one pass on the capture thread.
+  local stale=0 addon
+  for addon in sd-notify/sd_notify tensor-kernel/tensor_kernel; do
+    local dir=native/${addon%/*} built=native/${addon%/*}/build/Release/${addon#*/}.node
+    [[ -f $built && $built -nt $dir/${addon#*/}.c && $built -nt $dir/binding.gyp ]] || stale=1
+  done
+  if ((stale == 0)); then
     log "native addons up to date"
     return
   fi
-  log "building native/sd-notify"
+  log "building native/sd-notify and native/tensor-kernel"
   npm run --silent build:native
 }
 

@@ -34,7 +34,10 @@ live_systemd() { [[ -z $ROOT && -d /run/systemd/system ]]; }
 
 check_checkout() {
   [[ -f dist/agent/main.js ]] || die "dist/ is missing: run 'npm run setup && npm run build' first"
-  [[ -f native/sd-notify/build/Release/sd_notify.node ]] || die "native/sd-notify is not built: run 'npm run setup' first"
+  local addon
+  for addon in sd-notify/build/Release/sd_notify.node tensor-kernel/build/Release/tensor_kernel.node; do
+    [[ -f native/$addon ]] || die "native/${addon%%/*} is not built: run 'npm run setup' first"
+  done
   [[ -d node_modules/onnxruntime-node ]] || die "node_modules is missing: run 'npm run setup' first"
   compgen -G "$MODELS/*.onnx" >/dev/null || die "no models in $MODELS: run 'npm run setup' (or set VIGIL_TESTDATA)"
   [[ $(id -u) -eq 0 || -n $ROOT ]] || die "run as root (or with DESTDIR for a throwaway root)"
@@ -53,9 +56,12 @@ create_user() {
 install_app() {
   local stage=$APP.new
   rm -rf "$stage"
-  mkdir -p "$stage/native/sd-notify/build/Release"
   cp -a dist package.json package-lock.json .npmrc README.md config "$stage/"
-  cp -a native/sd-notify/build/Release/sd_notify.node "$stage/native/sd-notify/build/Release/"
+  local addon
+  for addon in sd-notify/sd_notify tensor-kernel/tensor_kernel; do
+    mkdir -p "$stage/native/${addon%/*}/build/Release"
+    cp -a "native/${addon%/*}/build/Release/${addon#*/}.node" "$stage/native/${addon%/*}/build/Release/"
+  done
   cp -a node_modules "$stage/"
   log "pruning development packages"
   (cd "$stage" && npm prune --omit=dev --no-audit --no-fund --loglevel=error >/dev/null)

@@ -74,12 +74,17 @@ interface RawFigures {
  */
 async function rawLimit(cropsPerFrame?: readonly number[]): Promise<RawFigures> {
   const model = `${TESTDATA}/models/yolox_nano.onnx`;
-  const classifier = cropsPerFrame ? { model: `${TESTDATA}/models/mobilenetv2-12-int8.onnx`, cropsPerFrame } : undefined;
+  const classifier = cropsPerFrame ? classifierLoad(cropsPerFrame) : undefined;
   const seconds = Math.max(5, SECONDS / 2);
   const oneSessionSpinning = await rawRunsPerSecond({ model, intraOpThreads: THREADS, spinning: true, seconds, classifier });
   const oneSessionNoSpinning = await rawRunsPerSecond({ model, intraOpThreads: THREADS, spinning: false, seconds, classifier });
   const parallelSessions = await rawParallel(seconds, classifier);
   return { oneSessionSpinning, oneSessionNoSpinning, parallelSessions, best: Math.max(oneSessionSpinning, oneSessionNoSpinning, parallelSessions) };
+}
+
+/** The classifier's share of a raw run: the shipped MobileNetV2 over these crop counts, frame by frame. */
+function classifierLoad(cropsPerFrame: readonly number[]): NonNullable<RawOptions['classifier']> {
+  return { model: `${TESTDATA}/models/mobilenetv2-12-int8.onnx`, cropsPerFrame };
 }
 
 /** One single-thread session per core, in parallel: the configuration that is the limit on a CPU. */
@@ -213,6 +218,7 @@ async function main(): Promise<void> {
         `peak of the whole bench process so far ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
     );
   }
+  if (wanted('p')) await pairedRatios();
   if (wanted('d')) {
     const live = await pipeline({ classifier: false, pace: 'realtime', seconds: Math.min(SECONDS, 15) });
     const latency = (p: number): string => `p${p} ${percentile(live.latencies, p).toFixed(1)} ms`;
@@ -233,10 +239,44 @@ async function main(): Promise<void> {
   if (wanted('h')) await batchingFigures();
 }
 
-/** VIGIL_BENCH_ONLY=a,d,h runs only those parts ((c) and (e) come with (a)/(b)). */
+/** VIGIL_BENCH_ONLY=a,d,p runs only those parts ((c) and (e) come with (a)/(b)). */
 function wanted(part: string): boolean {
   const only = process.env.VIGIL_BENCH_ONLY;
   return !only || only.split(',').includes(part);
+}
+
+/** Pairs in (p): enough for a median that one slow VM minute does not move. */
+const PAIRS = Number(process.env.VIGIL_BENCH_PAIRS ?? 3);
+
+/**
+ * (p) The ratios, robust to this VM's drift: the raw limit (parallel
+ * sessions, the best configuration here) and the pipeline right one after
+ * the other, PAIRS times, each pair's ratio and their median. Classifier
+ * off, and on against (a') at the crop counts of the pipeline run just before.
+ */
+async function pairedRatios(): Promise<void> {
+  const seconds = Math.max(5, SECONDS / 2);
+  const off: string[] = [];
+  const on: string[] = [];
+  const offRatios: number[] = [];
+  const onRatios: number[] = [];
+  const row = (raw: number, run: PipelineRun): string =>
+    `raw ${raw.toFixed(1)}/s, pipeline ${run.fps.toFixed(1)} frames/s (${run.cpuMsPerFrame.toFixed(1)} ms CPU/frame): ${(run.fps / raw).toFixed(2)}`;
+  for (let i = 0; i < PAIRS; i++) {
+    const raw = await rawParallel(seconds);
+    const run = await pipeline({ classifier: false, pace: 'on_demand', seconds: SECONDS });
+    offRatios.push(run.fps / raw);
+    off.push(row(raw, run));
+    const runOn = await pipeline({ classifier: true, pace: 'on_demand', seconds: SECONDS });
+    const rawOn = await rawParallel(seconds, classifierLoad(runOn.crops));
+    onRatios.push(runOn.fps / rawOn);
+    on.push(`${row(rawOn, runOn)}, ${mean(runOn.crops).toFixed(1)} classified/frame`);
+  }
+  console.log(
+    `(p) pipeline/raw, ${PAIRS} pairs run back to back:\n` +
+      `      classifier off, median ${percentile(offRatios, 50).toFixed(2)}:\n        ${off.join('\n        ')}\n` +
+      `      classifier on against (a'), median ${percentile(onRatios, 50).toFixed(2)}:\n        ${on.join('\n        ')}`,
+  );
 }
 
 /** (h) 4 cameras through one detector run() per batch, on a batchable copy of the model (batch 1 on the same copy for reference). */

@@ -93,6 +93,11 @@ export class CameraSource extends TypedEmitter<CameraEvents> {
     this.post({ type: 'credit', frames });
   }
 
+  /** A tensor inference is done with goes back to the capture thread, which fills it for a later frame instead of allocating 2 MB. */
+  recycleTensor(tensor: ArrayBuffer): void {
+    this.worker?.postMessage({ type: 'recycle', tensor } satisfies ToCaptureWorker, [tensor]);
+  }
+
   /** Starts (settings) or stops (null) JPEG previews on the capture thread; kept across worker replacements. */
   setPreview(settings: PreviewSettings | null): void {
     this.preview = settings;

@@ -8,6 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { lowerThisThreadPriority, WORKER_NICENESS } from '../util/thread-priority.js';
 import { errorMessage, ErrorCode } from '../errors.js';
+import { loadTensorKernel } from '../inference/tensor-kernel.js';
 import { epochNow } from '../pipeline/frame.js';
 import { backoffDelaySeconds } from '../util/backoff.js';
 import { delay } from '../util/clock.js';
@@ -16,7 +17,7 @@ import { sourceKind } from './ffmpeg-options.js';
 import { loadOpenCvBinding, type CvBinding, type CvMat, type CvVideoCapture } from './opencv-binding.js';
 import { FpsCap, RealtimeSchedule } from './pacing.js';
 import { PreviewEncoder } from './preview-encoder.js';
-import { buildDetectorTensor, ownBuffer } from './tensor-builder.js';
+import { DetectorTensorBuilder, ownBuffer } from './tensor-builder.js';
 import type { CaptureWorkerData, FromCaptureWorker, ToCaptureWorker } from './protocol.js';
 
 const port = parentPort!;
@@ -27,12 +28,15 @@ const stopping = new AbortController();
 const post = (message: FromCaptureWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
 const preview = new PreviewEncoder(cv);
 preview.configure(initialPreview);
+const tensors = new DetectorTensorBuilder(cv, recipe, loadTensorKernel());
 
 let reconnectRequested: string | null = null;
 let credits = initialCredits;
 let creditWaiter: (() => void) | null = null;
 
 port.on('message', (message: ToCaptureWorker) => {
+  // The most frequent message, and nothing waits on it.
+  if (message.type === 'recycle') return tensors.recycle(message.tensor);
   if (message.type === 'stop') stopping.abort();
   else if (message.type === 'reconnect') reconnectRequested = message.reason;
   else if (message.type === 'credit') credits += message.frames;
@@ -160,7 +164,7 @@ function read(capture: CvVideoCapture): Promise<CvMat> {
 function emit(mat: CvMat, capturedAt: number): void {
   const bgr = mat.channels === 3 ? mat : mat.cvtColor(mat.channels === 1 ? cv.COLOR_GRAY2BGR : cv.COLOR_BGRA2BGR);
   const data = sendPixels ? ownBuffer(bgr.getData()) : new ArrayBuffer(0);
-  const tensor = buildDetectorTensor(cv, bgr, recipe);
+  const tensor = tensors.build(bgr);
   const meta = { camera: camera.name, seq: seq++, capturedAt, videoIndex, width: bgr.cols, height: bgr.rows };
   const jpeg = preview.maybeEncode(bgr, performance.now());
   // Without external memory tracking V8 does not see Mat memory, so free it now rather than at some later GC.

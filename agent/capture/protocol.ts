@@ -30,6 +30,8 @@ export type ToCaptureWorker =
   | { type: 'credit'; frames: number }
   /** Encode a JPEG preview of frames at these settings (null: stop, nobody watches). */
   | { type: 'preview'; settings: PreviewSettings | null }
+  /** A frame's detector tensor, back from inference (transferred): filled again for a later frame. */
+  | { type: 'recycle'; tensor: ArrayBuffer }
   | { type: 'stop' };
 
 export type FromCaptureWorker =

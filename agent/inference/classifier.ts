@@ -5,7 +5,8 @@ import { squareCrop } from './crop.js';
 import type { Box } from './letterbox.js';
 import { fixedAndNot, formatShape, inputShape, outputShape } from './model-shape.js';
 import { softmax, topOne } from './softmax.js';
-import { resizeIntoTensor, type BgrImage, type Normalisation } from './tensor-fill.js';
+import { normalisationAffine, resizeIntoTensor, type BgrImage, type Normalisation } from './tensor-fill.js';
+import type { TensorKernel } from './tensor-kernel.js';
 
 export interface Classification {
   readonly label: string;
@@ -14,10 +15,12 @@ export interface Classification {
 
 /**
  * Per-object classifier: square crops around the boxes, resized and
- * normalised into one batch, one `run()` per frame, softmax, top-1.
+ * normalised into one batch (native/tensor-kernel, or the same arithmetic in
+ * JS without it), one `run()` per frame, softmax, top-1.
  */
 export class Classifier {
   private readonly norm: Normalisation;
+  private readonly affine: Float64Array;
   private readonly applyTo: ReadonlySet<string>;
   private batchBuffer = new Float32Array(0);
 
@@ -27,8 +30,10 @@ export class Classifier {
     private readonly labels: readonly string[],
     /** Crops per run(): the model's fixed batch size, or unlimited when the batch dimension is dynamic. */
     private readonly maxBatch: number,
+    private readonly kernel: TensorKernel | undefined,
   ) {
     this.norm = { channelOrder: 'rgb', scale: 1 / 255, mean: config.mean, std: config.std };
+    this.affine = normalisationAffine(this.norm);
     this.applyTo = new Set(config.apply_to);
   }
 
@@ -38,7 +43,7 @@ export class Classifier {
    * per class. A mismatch is an AGENT_ERR_MODEL_SHAPE at start, never a
    * per-frame failure.
    */
-  static forModel(session: ort.InferenceSession, config: ClassifierConfig, labels: readonly string[]): Classifier {
+  static forModel(session: ort.InferenceSession, config: ClassifierConfig, labels: readonly string[], kernel?: TensorKernel): Classifier {
     const fail = (why: string): VigilError => new VigilError(ErrorCode.MODEL_SHAPE, `classifier model ${config.model} ${why}`);
     const input = inputShape(session);
     const [n, c, h, w] = input;
@@ -53,7 +58,7 @@ export class Classifier {
     if (typeof classes === 'number' && classes !== labels.length) {
       throw fail(`has ${classes} classes but classifier.labels ${config.labels} has ${labels.length} lines; every class would be misnamed`);
     }
-    return new Classifier(session, config, labels, n === 1 ? 1 : Number.POSITIVE_INFINITY);
+    return new Classifier(session, config, labels, n === 1 ? 1 : Number.POSITIVE_INFINITY, kernel);
   }
 
   /**
@@ -89,7 +94,13 @@ export class Classifier {
     const batch = this.batchBuffer.subarray(0, needed);
     boxes.forEach((box, i) => {
       const region = squareCrop(box, image.width, image.height, this.config.crop_margin);
-      resizeIntoTensor(image, region, batch, i * 3 * plane, side, side, { x: 0, y: 0, width: side, height: side }, this.norm);
+      const offset = i * 3 * plane;
+      if (this.kernel) {
+        const { x, y, width, height } = region;
+        this.kernel.cropToPlanes(image.data, image.width, image.height, x, y, width, height, batch, offset, side, side, this.affine, this.norm.channelOrder === 'rgb');
+      } else {
+        resizeIntoTensor(image, region, batch, offset, side, side, { x: 0, y: 0, width: side, height: side }, this.norm);
+      }
     });
     const input = new ort.Tensor('float32', batch, [boxes.length, 3, side, side]);
     const outputs = await this.session.run({ [this.session.inputNames[0]!]: input });

@@ -7,6 +7,7 @@ import type { Box } from './letterbox.js';
 import type { TensorRecipe } from './decoders/index.js';
 import type { LoadedModelInfo } from './protocol.js';
 import { loadSession } from './sessions.js';
+import { loadTensorKernel } from './tensor-kernel.js';
 import { batchTolerance } from '../model-tools/batch-check.js';
 import type { BgrImage } from './tensor-fill.js';
 
@@ -24,6 +25,8 @@ export interface AnalyzerOptions {
   readonly inference: InferenceConfig;
   /** The config's cache_dir: TensorRT engines and timing cache go to `<cacheDir>/tensorrt`. */
   readonly cacheDir?: string | undefined;
+  /** These are the lead worker's wide sessions (reported in every frame's timings). */
+  readonly wide?: boolean;
 }
 
 /**
@@ -36,6 +39,7 @@ export class FrameAnalyzer {
     private readonly detector: Detector,
     private readonly classifier: Classifier | null,
     readonly info: { detector: LoadedModelInfo & { recipe: TensorRecipe }; classifier: LoadedModelInfo | null },
+    private readonly wide: boolean,
   ) {}
 
   static async load(options: AnalyzerOptions): Promise<FrameAnalyzer> {
@@ -46,13 +50,13 @@ export class FrameAnalyzer {
       tolerance: batchTolerance(det.provider, options.inference.tensorrt.fp16),
     });
     const cls = options.classifier && options.classifier.enabled ? options.classifier : null;
-    if (!cls) return new FrameAnalyzer(detector, null, { detector: { ...pick(det), recipe: detector.recipe }, classifier: null });
+    const wide = options.wide ?? false;
+    const detectorInfo = { ...pick(det), recipe: detector.recipe };
+    if (!cls) return new FrameAnalyzer(detector, null, { detector: detectorInfo, classifier: null }, wide);
     const classifierLabels = readLabels(cls.labels);
     const clsSession = await loadSession(cls.model, options.inference, options.cacheDir, cls.max_objects_per_frame);
-    return new FrameAnalyzer(detector, Classifier.forModel(clsSession.session, cls, classifierLabels), {
-      detector: { ...pick(det), recipe: detector.recipe },
-      classifier: pick(clsSession),
-    });
+    const classifier = Classifier.forModel(clsSession.session, cls, classifierLabels, loadTensorKernel());
+    return new FrameAnalyzer(detector, classifier, { detector: detectorInfo, classifier: pick(clsSession) }, wide);
   }
 
   /** Classifies given boxes directly (no detection); for tools and tests. */
@@ -85,7 +89,7 @@ export class FrameAnalyzer {
       const objects: DetectedObject[] = detections[k]!.map((d) => ({ label: d.label, score: d.score, box: d.box, class: null }));
       try {
         const classifiedObjects = this.classifier ? await this.classifyObjects(this.classifier, image, objects) : 0;
-        const timings = { detectSeconds, batchFrames: frames.length, classifySeconds: (performance.now() - t1) / 1000, classifiedObjects };
+        const timings = { detectSeconds, batchFrames: frames.length, wide: this.wide, classifySeconds: (performance.now() - t1) / 1000, classifiedObjects };
         outcomes.push({ ok: true, analysis: { objects, timings } });
       } catch (error) {
         outcomes.push({ ok: false, error });

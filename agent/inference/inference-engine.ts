@@ -13,6 +13,9 @@ import { planWorkers, type WorkerPlan } from './worker-plan.js';
 
 export type { InferenceOutcome, ModelsInfo } from './inference-worker-handle.js';
 
+/** How the dispatcher wants frames spread: see InferenceEngine.infer. */
+export type DispatchMode = 'latency' | 'throughput';
+
 /** Restarts allowed inside RESTART_WINDOW_MS before the agent gives up and lets systemd restart it. */
 const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 10 * 60_000;
@@ -33,7 +36,7 @@ export interface InferenceEngineDeps {
 export class InferenceEngine extends TypedEmitter<{ fatal: Error; restarted: { reason: string } }> {
   /** One slot per planned worker; null while that worker is being replaced. */
   private slots: (InferenceWorkerHandle | null)[] = [];
-  private plan: WorkerPlan = { threads: [0] };
+  private plan: WorkerPlan = { threads: [0], leadWideThreads: 0 };
   private restartTimes: number[] = [];
   private stopped = false;
   private watchdog: { unref(): unknown } | null = null;
@@ -49,9 +52,9 @@ export class InferenceEngine extends TypedEmitter<{ fatal: Error; restarted: { r
     return this.live().reduce((n, h) => n + h.inFlight, 0);
   }
 
-  /** Whether some worker can take another frame (fewer than its depth in it). */
-  get hasRoom(): boolean {
-    return this.live().some((h) => h.inFlight < this.depth);
+  /** Whether a worker that `mode` uses can take another frame (fewer than its depth in it). */
+  hasRoom(mode: DispatchMode): boolean {
+    return this.candidates(mode).some((h) => h.inFlight < this.depth);
   }
 
   /**
@@ -70,27 +73,42 @@ export class InferenceEngine extends TypedEmitter<{ fatal: Error; restarted: { r
    */
   async start(): Promise<ModelsInfo> {
     const { inference } = this.deps.config;
-    const first = await this.spawn(inference.intra_op_threads);
+    const first = await this.spawn(inference.intra_op_threads, 0);
     this.info = first.info;
     this.logModels(first.info);
     this.plan = planWorkers(inference.workers, inference.intra_op_threads, first.info.detector.provider, availableParallelism());
     const [leadThreads, ...otherThreads] = this.plan.threads;
-    // The model-loading worker stays on as the lead when it has the lead's thread count.
-    const keepFirst = leadThreads === inference.intra_op_threads;
+    const { leadWideThreads } = this.plan;
+    // The model-loading worker stays on as the lead when it is what the plan wants there.
+    const keepFirst = leadThreads === inference.intra_op_threads && leadWideThreads === 0;
     if (!keepFirst) void first.retire('re-planned');
-    this.slots = await Promise.all([keepFirst ? first : this.spawn(leadThreads!), ...otherThreads.map((threads) => this.spawn(threads))]);
-    this.deps.logger.info({ workers: this.plan.threads.length, intraOpThreads: this.plan.threads.map((t) => t || 'auto') }, 'inference workers started');
+    this.slots = await Promise.all([keepFirst ? first : this.spawn(leadThreads!, leadWideThreads), ...otherThreads.map((threads) => this.spawn(threads, 0))]);
+    this.deps.logger.info(
+      { workers: this.plan.threads.length, intraOpThreads: this.plan.threads.map((t) => t || 'auto'), leadWideThreads },
+      'inference workers started',
+    );
     const check = Math.min(1000, (inference.stuck_timeout_seconds * 1000) / 4);
     this.watchdog = this.clock.setInterval(() => this.checkStuck(), check);
     this.watchdog.unref();
     return first.info;
   }
 
-  /** To the least busy worker; on a tie the first, the lead (see worker-plan.ts). */
-  infer(frame: CapturedFrame): Promise<InferenceOutcome> {
-    const target = this.live().reduce<InferenceWorkerHandle | null>((best, h) => (!best || h.inFlight < best.inFlight ? h : best), null);
+  /**
+   * `latency` (the pool keeps up): every frame to the lead, on its wide
+   * sessions, while the other workers idle. `throughput` (frames keep
+   * waiting): to the least busy worker, lead first on a tie, every run
+   * single-share. See worker-plan.ts for why, and the dispatcher for when.
+   */
+  infer(frame: CapturedFrame, mode: DispatchMode): Promise<InferenceOutcome> {
+    const target = this.candidates(mode).reduce<InferenceWorkerHandle | null>((best, h) => (!best || h.inFlight < best.inFlight ? h : best), null);
     if (!target) return Promise.reject(new VigilError(ErrorCode.INFERENCE_FAILED, 'no inference worker available (restarting)'));
-    return target.infer(frame);
+    return target.infer(frame, mode === 'latency');
+  }
+
+  /** The lead alone in latency mode, when there is a wide lead and it is up; otherwise every live worker. */
+  private candidates(mode: DispatchMode): InferenceWorkerHandle[] {
+    const lead = this.slots[0];
+    return mode === 'latency' && this.plan.leadWideThreads > 0 && lead ? [lead] : this.live();
   }
 
   async stop(): Promise<void> {
@@ -110,10 +128,10 @@ export class InferenceEngine extends TypedEmitter<{ fatal: Error; restarted: { r
     return this.slots.filter((h): h is InferenceWorkerHandle => h !== null);
   }
 
-  private spawn(intraOpThreads: number): Promise<InferenceWorkerHandle> {
+  private spawn(intraOpThreads: number, wideIntraOpThreads: number): Promise<InferenceWorkerHandle> {
     const { detector, classifier, inference, cache_dir } = this.deps.config;
     return InferenceWorkerHandle.spawn(
-      { detector, classifier: classifier ?? null, inference: { ...inference, intra_op_threads: intraOpThreads }, cacheDir: cache_dir },
+      { detector, classifier: classifier ?? null, inference: { ...inference, intra_op_threads: intraOpThreads }, cacheDir: cache_dir, wideIntraOpThreads },
       () => this.clock.now(),
       (handle, reason) => this.replace(handle, reason),
     );
@@ -145,7 +163,7 @@ export class InferenceEngine extends TypedEmitter<{ fatal: Error; restarted: { r
     void delay(waitSeconds * 1000).then(async () => {
       if (this.stopped) return;
       try {
-        this.slots[index] = await this.spawn(this.plan.threads[index]!);
+        this.slots[index] = await this.spawn(this.plan.threads[index]!, index === 0 ? this.plan.leadWideThreads : 0);
         this.emit('restarted', { reason });
       } catch (err) {
         this.emit('fatal', err as Error);

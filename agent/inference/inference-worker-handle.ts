@@ -7,6 +7,8 @@ export interface InferenceOutcome {
   readonly frame: Frame;
   readonly objects: DetectedObject[];
   readonly timings: InferenceTimings;
+  /** The frame's detector tensor, done with: capture can fill it again (CameraSource.recycleTensor). */
+  readonly tensor: ArrayBuffer;
 }
 
 export type ModelsInfo = Extract<FromInferenceWorker, { type: 'ready' }>;
@@ -74,12 +76,15 @@ export class InferenceWorkerHandle {
     return oldest;
   }
 
-  /** The frame's pixels and tensor move to the worker; the pixels come back with the outcome. */
-  infer(frame: CapturedFrame): Promise<InferenceOutcome> {
+  /**
+   * The frame's pixels and tensor move to the worker and come back with the
+   * outcome. `wide`: a lead worker runs it on its wide sessions.
+   */
+  infer(frame: CapturedFrame, wide: boolean): Promise<InferenceOutcome> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { frame, sentAt: this.now(), resolve, reject });
-      const message: ToInferenceWorker = { type: 'infer', id, meta: frame.meta, data: frame.data, tensor: frame.tensor };
+      const message: ToInferenceWorker = { type: 'infer', id, meta: frame.meta, data: frame.data, tensor: frame.tensor, wide };
       this.worker.postMessage(message, [frame.data, frame.tensor]);
     });
   }
@@ -102,7 +107,7 @@ export class InferenceWorkerHandle {
     this.pending.delete(message.id);
     // The pixels went to the worker and came back: the same frame, owned here again.
     const frame: Frame = { meta: pending.frame.meta, data: message.data };
-    if (message.type === 'result') pending.resolve({ frame, objects: message.objects, timings: message.timings });
+    if (message.type === 'result') pending.resolve({ frame, objects: message.objects, timings: message.timings, tensor: message.tensor });
     else pending.reject(new VigilError(ErrorCode.INFERENCE_FAILED, `inference failed on ${frame.meta.camera} frame ${frame.meta.seq}: ${message.message}`));
   }
 }

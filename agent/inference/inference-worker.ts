@@ -1,7 +1,8 @@
 /**
  * Inference worker thread: ONNX Runtime's `run()` blocks the thread that
  * calls it for the whole inference, so it must never run on the main event
- * loop. Frames arrive transferred and go back transferred with the results.
+ * loop. Frames arrive transferred and go back transferred with the results
+ * (the tensor too: capture fills it again for a later frame).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { lowerThisThreadPriority, WORKER_NICENESS } from '../util/thread-priority.js';
@@ -19,8 +20,13 @@ const post = (message: FromInferenceWorker, transfer: ArrayBuffer[] = []): void 
 async function main(): Promise<void> {
   const data = workerData as InferenceWorkerData;
   let analyzer: FrameAnalyzer;
+  let wideAnalyzer: FrameAnalyzer | null = null;
   try {
-    analyzer = await FrameAnalyzer.load({ detector: data.detector, classifier: data.classifier, inference: data.inference, cacheDir: data.cacheDir });
+    const options = { detector: data.detector, classifier: data.classifier, inference: data.inference, cacheDir: data.cacheDir };
+    analyzer = await FrameAnalyzer.load(options);
+    if (data.wideIntraOpThreads > 0) {
+      wideAnalyzer = await FrameAnalyzer.load({ ...options, inference: { ...data.inference, intra_op_threads: data.wideIntraOpThreads }, wide: true });
+    }
   } catch (err) {
     post({ type: 'failed', code: err instanceof VigilError ? err.code : ErrorCode.MODEL_LOAD, message: errorMessage(err) });
     return;
@@ -49,7 +55,9 @@ async function main(): Promise<void> {
       runs += 1;
       let outcomes: FrameOutcome[];
       try {
-        outcomes = await analyzer.analyzeBatch(
+        // Wide only when every frame of the batch is: a frame that came in beside it means the other workers are busy too.
+        const chosen = wideAnalyzer && batch.every((request) => request.wide) ? wideAnalyzer : analyzer;
+        outcomes = await chosen.analyzeBatch(
           batch.map(({ meta, data: pixels, tensor }) => ({
             image: { data: new Uint8Array(pixels), width: meta.width, height: meta.height },
             tensor: new Float32Array(tensor),
@@ -58,12 +66,12 @@ async function main(): Promise<void> {
       } catch (error) {
         outcomes = batch.map(() => ({ ok: false, error }));
       }
-      batch.forEach(({ id, data: pixels }, k) => {
+      batch.forEach(({ id, data: pixels, tensor }, k) => {
         const outcome = outcomes[k]!;
         const reply: FromInferenceWorker = outcome.ok
-          ? { type: 'result', id, objects: outcome.analysis.objects, timings: outcome.analysis.timings, data: pixels }
-          : { type: 'error', id, message: errorMessage(outcome.error), data: pixels };
-        post(reply, [pixels]);
+          ? { type: 'result', id, objects: outcome.analysis.objects, timings: outcome.analysis.timings, data: pixels, tensor }
+          : { type: 'error', id, message: errorMessage(outcome.error), data: pixels, tensor };
+        post(reply, [pixels, tensor]);
       });
     }
     draining = false;

@@ -7,9 +7,14 @@ export interface InferenceWorkerData {
   readonly classifier: ClassifierConfig | null;
   readonly inference: InferenceConfig;
   readonly cacheDir?: string | undefined;
+  /** The lead worker: threads of its second, wide set of sessions for frames marked `wide`; 0: none (worker-plan.ts). */
+  readonly wideIntraOpThreads: number;
 }
 
-export type ToInferenceWorker = { type: 'infer'; id: number; meta: FrameMeta; data: ArrayBuffer; tensor: ArrayBuffer } | { type: 'stop' };
+export type ToInferenceWorker =
+  /** `wide`: no other frame is in flight, so a lead worker runs it on its wide sessions. */
+  | { type: 'infer'; id: number; meta: FrameMeta; data: ArrayBuffer; tensor: ArrayBuffer; wide: boolean }
+  | { type: 'stop' };
 
 export interface LoadedModelInfo {
   readonly provider: Provider;
@@ -19,5 +24,6 @@ export interface LoadedModelInfo {
 export type FromInferenceWorker =
   | { type: 'ready'; detector: LoadedModelInfo & { recipe: TensorRecipe }; classifier: LoadedModelInfo | null }
   | { type: 'failed'; code: string; message: string }
-  | { type: 'result'; id: number; objects: DetectedObject[]; timings: InferenceTimings; data: ArrayBuffer }
-  | { type: 'error'; id: number; message: string; data: ArrayBuffer };
+  /** The frame's pixels and tensor come back transferred: the pixels go on to the sinks, the tensor back to capture for reuse. */
+  | { type: 'result'; id: number; objects: DetectedObject[]; timings: InferenceTimings; data: ArrayBuffer; tensor: ArrayBuffer }
+  | { type: 'error'; id: number; message: string; data: ArrayBuffer; tensor: ArrayBuffer };

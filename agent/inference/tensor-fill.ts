@@ -15,6 +15,16 @@ export interface Normalisation {
   readonly std: readonly [number, number, number];
 }
 
+/** Plane p's value for a pixel v is v × affine[p] + affine[3 + p] (the same numbers in JS and native/tensor-kernel). */
+export function normalisationAffine(norm: Normalisation): Float64Array {
+  const affine = new Float64Array(6);
+  for (let p = 0; p < 3; p++) {
+    affine[p] = norm.scale / norm.std[p]!;
+    affine[3 + p] = -norm.mean[p]! / norm.std[p]!;
+  }
+  return affine;
+}
+
 export interface Placement {
   /** Top-left corner and size of the resized region inside the tensor plane. */
   readonly x: number;
@@ -72,13 +82,12 @@ export function resizeIntoTensor(
   const plane = planeWidth * planeHeight;
   // Output plane p takes source channel `source[p]` (BGR in memory).
   const source = norm.channelOrder === 'bgr' ? [0, 1, 2] : [2, 1, 0];
-  const mul = [0, 1, 2].map((p) => norm.scale / norm.std[p]!);
-  const add = [0, 1, 2].map((p) => -norm.mean[p]! / norm.std[p]!);
+  const affine = normalisationAffine(norm);
   const src = image.data;
   const stride = image.width * 3;
   const c0 = source[0]!, c1 = source[1]!, c2 = source[2]!;
-  const m0 = mul[0]!, m1 = mul[1]!, m2 = mul[2]!;
-  const a0 = add[0]!, a1 = add[1]!, a2 = add[2]!;
+  const m0 = affine[0]!, m1 = affine[1]!, m2 = affine[2]!;
+  const a0 = affine[3]!, a1 = affine[4]!, a2 = affine[5]!;
   for (let y = 0; y < placement.height; y++) {
     const row0 = yt.i0[y]! * stride;
     const row1 = yt.i1[y]! * stride;

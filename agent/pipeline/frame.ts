@@ -37,6 +37,8 @@ export interface InferenceTimings {
   readonly detectSeconds: number;
   /** Frames in that run(): 1 without cross-camera batching. */
   readonly batchFrames: number;
+  /** Run on the lead worker's wide sessions (twice the threads), as a frame with no other in flight is (worker-plan.ts). */
+  readonly wide: boolean;
   readonly classifySeconds: number;
   readonly classifiedObjects: number;
 }

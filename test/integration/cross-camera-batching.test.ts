@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Worker threads load compiled files, so an in-process agent comes from dist/ (built by `npm test`).
 import { Agent } from '../../dist/agent/agent.js';
 import { loadOpenCvBinding, prepareOpenCvEnvironment, type CvBinding } from '../../dist/agent/capture/opencv-binding.js';
-import { buildDetectorTensor } from '../../dist/agent/capture/tensor-builder.js';
+import { DetectorTensorBuilder } from '../../dist/agent/capture/tensor-builder.js';
+import { loadTensorKernel } from '../../dist/agent/inference/tensor-kernel.js';
 import { parseConfig } from '../../dist/agent/config/load.js';
 import { FrameAnalyzer } from '../../dist/agent/inference/frame-analyzer.js';
 import { createLogger } from '../../dist/agent/log.js';
@@ -60,7 +61,7 @@ describe('vigil model dynamic-batch', () => {
     const batched = await load(batchable, 4);
     const frames = files.map((file) => {
       const mat = cv.imread(media(file), cv.IMREAD_COLOR);
-      return { image: { data: new Uint8Array(mat.getData()), width: mat.cols, height: mat.rows }, tensor: new Float32Array(buildDetectorTensor(cv, mat, original.info.detector.recipe)) };
+      return { image: { data: new Uint8Array(mat.getData()), width: mat.cols, height: mat.rows }, tensor: new Float32Array(new DetectorTensorBuilder(cv, original.info.detector.recipe, loadTensorKernel()).build(mat)) };
     });
     const outcomes = await batched.analyzeBatch(frames);
     const together = outcomes.map((o) => (o.ok ? o.analysis : null));

@@ -161,6 +161,18 @@ describe('Dockerfile.jetson', () => {
     expect(copiesOf(build).some((c) => c.sources.includes('native/jetson/'))).toBe(true);
   });
 
+  it('builds every addon in native/ (the folders with a binding.gyp) with the Node it installed', () => {
+    const build = docker.stages[0]!;
+    const addons = readdirSync(join(REPO_ROOT, 'native')).filter((f) => existsSync(join(REPO_ROOT, 'native', f, 'binding.gyp')));
+    expect(addons).toContain('tensor-kernel');
+    const copied = copiesOf(build).flatMap((c) => c.sources);
+    for (const addon of addons) expect(copied, `native/${addon}/ is not copied into the build stage`).toContain(`native/${addon}/`);
+    const runs = argsOf(build, 'RUN').join('\n');
+    expect(runs).toMatch(/npm_config_nodedir=\/usr\/local npm run build:native/);
+    const buildNative = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['build:native']!;
+    for (const addon of addons) expect(buildNative).toContain(`--directory native/${addon}`);
+  });
+
   it('final stage: non-root user, /readyz health check, cache volume, the agent as entry point', () => {
     const users = argsOf(final, 'USER');
     expect(users.length).toBeGreaterThan(0);

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOpenCvBinding, prepareOpenCvEnvironment, type CvBinding } from '../../agent/capture/opencv-binding.js';
-import { buildDetectorTensor } from '../../agent/capture/tensor-builder.js';
+import { DetectorTensorBuilder } from '../../agent/capture/tensor-builder.js';
+import { loadTensorKernel } from '../../agent/inference/tensor-kernel.js';
 import { parseConfig } from '../../agent/config/load.js';
 import { FrameAnalyzer } from '../../agent/inference/frame-analyzer.js';
 import type { Box } from '../../agent/inference/letterbox.js';
@@ -46,11 +47,11 @@ const read = (file: string): BgrImage => {
   return { data: new Uint8Array(mat.getData()), width: mat.cols, height: mat.rows };
 };
 
-/** Detector input built by the same native code the capture thread uses. */
+/** Detector input built by the same code the capture thread uses (native/tensor-kernel). */
 const analyze = (analyzer: FrameAnalyzer, file: string): ReturnType<FrameAnalyzer['analyze']> => {
   const mat = cv.imread(media(file), cv.IMREAD_COLOR);
   const image = { data: new Uint8Array(mat.getData()), width: mat.cols, height: mat.rows };
-  return analyzer.analyze(image, new Float32Array(buildDetectorTensor(cv, mat, analyzer.info.detector.recipe)));
+  return analyzer.analyze(image, new Float32Array(new DetectorTensorBuilder(cv, analyzer.info.detector.recipe, loadTensorKernel()).build(mat)));
 };
 
 const config = (classifier: boolean) =>

@@ -75,6 +75,7 @@ describe('systemd unit and install script', () => {
     expect(readFileSync(join(root, 'etc/group'), 'utf8')).toMatch(/^video:x:\d+:.*\bvigil\b/m);
     expect(existsSync(join(root, 'opt/vigil/dist/agent/main.js'))).toBe(true);
     expect(existsSync(join(root, 'opt/vigil/native/sd-notify/build/Release/sd_notify.node'))).toBe(true);
+    expect(existsSync(join(root, 'opt/vigil/native/tensor-kernel/build/Release/tensor_kernel.node'))).toBe(true);
     expect(existsSync(join(root, 'opt/vigil/node_modules/vitest')), 'dev packages pruned').toBe(false);
     expect(statSync(join(root, 'etc/vigil/credentials')).mode & 0o777).toBe(0o700);
     expect(statSync(join(root, 'etc/vigil/agent.yaml')).mode & 0o777).toBe(0o640);

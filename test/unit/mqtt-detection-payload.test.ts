@@ -15,7 +15,7 @@ function frameResult(overrides: Partial<FrameResult> = {}): FrameResult {
       { label: 'person', score: 0.87654321, box: [10.04, 20.06, 99.96, 200], class: { label: 'adult', score: 0.912345 } },
       { label: 'car', score: 0.5, box: [0, 0, 1920, 1080], class: null },
     ],
-    timings: { detectSeconds: 0.0123456, batchFrames: 1, classifySeconds: 0.0041, classifiedObjects: 1 },
+    timings: { detectSeconds: 0.0123456, batchFrames: 1, wide: false, classifySeconds: 0.0041, classifiedObjects: 1 },
     // performance.now() clock: results ready 42.5 ms after capture
     dequeuedAt: CAPTURED_AT - performance.timeOrigin + 20,
     completedAt: CAPTURED_AT - performance.timeOrigin + 42.5,
