@@ -56,6 +56,7 @@ create_user() {
 install_app() {
   local stage=$APP.new
   rm -rf "$stage"
+  mkdir -p "$stage"
   cp -a dist package.json package-lock.json .npmrc README.md config "$stage/"
   local addon
   for addon in sd-notify/sd_notify tensor-kernel/tensor_kernel; do
