@@ -32,7 +32,8 @@ describe('inference worker faults', () => {
 
   it('replaces a crashed worker with growing delays, counts it, keeps processing, and exits 1 after too many', async () => {
     agent = await AgentProcess.start(agentConfigYaml(camera, { inference: restartPolicy }), { VIGIL_FAULT_INJECTION: 'inference_crash_after=20' });
-    await waitFor(async () => (await restarts()) >= 1, 'the first restart', 30_000);
+    // The counter (over HTTP) and the log line (over stdout) reach the test separately: wait for both.
+    await waitFor(async () => lost().length >= 1 && (await restarts()) >= 1, 'the first restart, counted and logged', 30_000);
     expect(lost()[0]).toMatchObject({ code: 'AGENT_ERR_WORKER_CRASHED' });
     expect(String(lost()[0]!.reason)).toMatch(/crash/);
     const before = await processed();
