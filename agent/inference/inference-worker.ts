@@ -2,7 +2,7 @@
  * Inference worker thread: ONNX Runtime's `run()` blocks the thread that
  * calls it for the whole inference, so it must never run on the main event
  * loop. Frames arrive transferred and go back transferred with the results
- * (the tensor too: capture fills it again for a later frame).
+ * (with a result, the tensor too: capture fills it again for a later frame).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { lowerThisThreadPriority, WORKER_NICENESS } from '../util/thread-priority.js';
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
       runs += 1;
       let outcomes: FrameOutcome[];
       try {
-        // Wide only when every frame of the batch is: a frame that came in beside it means the other workers are busy too.
+        // A batch mixes modes only while the dispatcher switches: then it runs narrow.
         const chosen = wideAnalyzer && batch.every((request) => request.wide) ? wideAnalyzer : analyzer;
         outcomes = await chosen.analyzeBatch(
           batch.map(({ meta, data: pixels, tensor }) => ({
@@ -70,8 +70,8 @@ async function main(): Promise<void> {
         const outcome = outcomes[k]!;
         const reply: FromInferenceWorker = outcome.ok
           ? { type: 'result', id, objects: outcome.analysis.objects, timings: outcome.analysis.timings, data: pixels, tensor }
-          : { type: 'error', id, message: errorMessage(outcome.error), data: pixels, tensor };
-        post(reply, [pixels, tensor]);
+          : { type: 'error', id, message: errorMessage(outcome.error), data: pixels };
+        post(reply, outcome.ok ? [pixels, tensor] : [pixels]);
       });
     }
     draining = false;

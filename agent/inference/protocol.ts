@@ -26,4 +26,4 @@ export type FromInferenceWorker =
   | { type: 'failed'; code: string; message: string }
   /** The frame's pixels and tensor come back transferred: the pixels go on to the sinks, the tensor back to capture for reuse. */
   | { type: 'result'; id: number; objects: DetectedObject[]; timings: InferenceTimings; data: ArrayBuffer; tensor: ArrayBuffer }
-  | { type: 'error'; id: number; message: string; data: ArrayBuffer; tensor: ArrayBuffer };
+  | { type: 'error'; id: number; message: string; data: ArrayBuffer };
