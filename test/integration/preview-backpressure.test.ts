@@ -66,15 +66,18 @@ describe('preview backpressure', () => {
     await agent?.stop();
   });
 
-  it('keeps RSS flat for 60 s, skips the stalled viewer, drops it on a missed ping, and keeps serving the other', async () => {
+  it('keeps memory flat for 60 s, skips the stalled viewer, drops it on a missed ping, and keeps serving the other', async () => {
     const rss: number[] = [];
+    /** Buffers outside V8's heap, taken while the stalled viewer is still connected: where a send queue would sit. */
+    const external: number[] = [];
     const started = Date.now();
     let clientsAtEnd = NaN;
     while (Date.now() - started < 60_000) {
       const samples = await agent.metrics();
       rss.push(sampleValue(samples, 'process_resident_memory_bytes') ?? NaN);
       clientsAtEnd = sampleValue(samples, 'preview_clients') ?? NaN;
-      await new Promise((resolve) => setTimeout(resolve, 2000));
+      if (clientsAtEnd === 2) external.push(sampleValue(samples, 'nodejs_external_memory_bytes') ?? NaN);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
     }
     const samples = await agent.metrics();
     const skipped = sampleValue(samples, 'preview_frames_skipped_total', { camera: 'plaza', reason: 'backpressure' }) ?? 0;
@@ -82,11 +85,19 @@ describe('preview backpressure', () => {
     // The stalled viewer could not answer the ping: dropped within two ping intervals.
     expect(clientsAtEnd).toBe(1);
     expect(agent.logs.some((l) => l.msg === 'preview viewer did not answer a ping; dropping it')).toBe(true);
-    // RSS saw-tooths by ±20 MiB as 80 KB frame buffers wait for GC, so compare medians: the 10 s after
-    // warm-up against the last 10 s. An unbounded queue for the stalled viewer would add ~5 MiB/s.
+    // The stalled viewer stays connected for 20-40 s (one to two ping intervals). Frames queued for it would be
+    // Buffers: external memory. It saw-tooths as frames wait for GC, so compare floors (a queue raises the floor,
+    // GC timing does not): without the skip the floor climbs ~1.5 MiB/s (measured: 11 -> 53 MiB), with it stays ~3-6 MiB.
+    const mib = (values: number[]): string => values.map((v) => (v / 2 ** 20).toFixed(0)).join(' ');
+    expect(external.length, 'seconds the stalled viewer was connected').toBeGreaterThanOrEqual(18);
+    const floorGrowth = Math.min(...external.slice(-5)) - Math.min(...external.slice(2, 8));
+    expect(floorGrowth, `external MiB while stalled: ${mib(external)}`).toBeLessThan(8 * 2 ** 20);
+    // RSS only as a gross check: it saw-tooths by ±20 MiB and the allocator settles upwards by ~30 MiB in the first
+    // minute (flat afterwards: the soak measures that), so a 60 s window cannot see a small leak in it; without the
+    // skip it grew ~65 MiB here.
     const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-    const growth = median(rss.slice(-5)) - median(rss.slice(5, 10));
-    expect(growth, `RSS MiB: ${rss.map((r) => (r / 2 ** 20).toFixed(0)).join(' ')}`).toBeLessThan(25 * 2 ** 20);
+    const growth = median(rss.slice(-10)) - median(rss.slice(10, 20));
+    expect(growth, `RSS MiB: ${mib(rss)}`).toBeLessThan(48 * 2 ** 20);
     // The healthy viewer got frames all along: at least 5 a second in every 10 s slice.
     for (let slice = 0; slice < 6; slice++) {
       const from = started + slice * 10_000;
