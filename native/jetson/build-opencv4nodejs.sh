@@ -54,7 +54,8 @@ if ((!CHECK_ONLY)); then
     npm rebuild @u4/opencv4nodejs
   else
     log "npm install --no-save (builds @u4/opencv4nodejs: a few minutes)"
-    npm install --no-audit --no-fund --no-save
+    # As native/setup.sh: .npmrc's skip, also as the variable onnxruntime-node reads first.
+    ONNXRUNTIME_NODE_INSTALL="${ONNXRUNTIME_NODE_INSTALL:-skip}" npm install --no-audit --no-fund --no-save
   fi
 fi
 
