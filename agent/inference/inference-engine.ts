@@ -10,11 +10,11 @@ import { TypedEmitter } from '../util/typed-emitter.js';
 import { InferenceWorkerHandle, type InferenceOutcome, type ModelsInfo } from './inference-worker-handle.js';
 import type { LoadedModelInfo } from './protocol.js';
 import { planWorkers, type WorkerPlan } from './worker-plan.js';
+import { chooseWorker, type DispatchMode, type WorkerChoice } from './worker-choice.js';
 
 export type { InferenceOutcome, ModelsInfo } from './inference-worker-handle.js';
 
-/** How the dispatcher wants frames spread: see InferenceEngine.infer. */
-export type DispatchMode = 'latency' | 'throughput';
+export type { DispatchMode } from './worker-choice.js';
 
 /** Restarts allowed inside RESTART_WINDOW_MS before the agent gives up and lets systemd restart it. */
 const MAX_RESTARTS = 5;
@@ -29,7 +29,7 @@ export interface InferenceEngineDeps {
 
 /**
  * The pool of inference workers, seen from the main thread. Frames go to the
- * least busy worker. A run longer than `stuck_timeout_seconds`, or a worker
+ * worker chooseWorker picks (worker-choice.ts). A run longer than `stuck_timeout_seconds`, or a worker
  * that dies, gets that worker replaced with backoff; more than MAX_RESTARTS
  * in RESTART_WINDOW_MS is fatal (exit 1, systemd restarts the agent).
  */
@@ -54,7 +54,7 @@ export class InferenceEngine extends TypedEmitter<{ fatal: Error; restarted: { r
 
   /** Whether a worker that `mode` uses can take another frame (fewer than its depth in it). */
   hasRoom(mode: DispatchMode): boolean {
-    return this.candidates(mode).some((h) => h.inFlight < this.depth);
+    return this.choose(mode) !== undefined;
   }
 
   /**
@@ -93,22 +93,15 @@ export class InferenceEngine extends TypedEmitter<{ fatal: Error; restarted: { r
     return first.info;
   }
 
-  /**
-   * `latency` (the pool keeps up): every frame to the lead, on its wide
-   * sessions, while the other workers idle. `throughput` (frames keep
-   * waiting): to the least busy worker, lead first on a tie, every run
-   * single-share. See worker-plan.ts for why, and the dispatcher for when.
-   */
+  /** To the worker chooseWorker picks for `mode` (see worker-choice.ts, and the dispatcher for when). */
   infer(frame: CapturedFrame, mode: DispatchMode): Promise<InferenceOutcome> {
-    const target = this.candidates(mode).reduce<InferenceWorkerHandle | null>((best, h) => (!best || h.inFlight < best.inFlight ? h : best), null);
-    if (!target) return Promise.reject(new VigilError(ErrorCode.INFERENCE_FAILED, 'no inference worker available (restarting)'));
-    return target.infer(frame, mode === 'latency');
+    const choice = this.choose(mode);
+    if (!choice) return Promise.reject(new VigilError(ErrorCode.INFERENCE_FAILED, 'no inference worker has room (or every one is being replaced)'));
+    return choice.worker.infer(frame, choice.wide);
   }
 
-  /** The lead alone in latency mode, when there is a wide lead and it is up; otherwise every live worker. */
-  private candidates(mode: DispatchMode): InferenceWorkerHandle[] {
-    const lead = this.slots[0];
-    return mode === 'latency' && this.plan.leadWideThreads > 0 && lead ? [lead] : this.live();
+  private choose(mode: DispatchMode): WorkerChoice<InferenceWorkerHandle> | undefined {
+    return chooseWorker(this.slots, mode, this.plan.leadWideThreads > 0, this.depth);
   }
 
   async stop(): Promise<void> {

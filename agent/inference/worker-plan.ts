@@ -16,8 +16,9 @@ export interface WorkerPlan {
  * for cameras at 10-15 fps, finishes sooner with more threads. So every
  * worker runs its share of the cores, and the first (lead) worker also
  * loads the models a second time with twice the share. While the pool keeps
- * up, the dispatcher sends every frame to the lead, which runs it on the
- * wide sessions (latency mode); once frames keep waiting, frames go to
+ * up, a frame goes to the lead, which runs it on the wide sessions, unless
+ * the lead is busy and another worker idles (latency mode, see
+ * worker-choice.ts); once frames keep waiting, frames go to
  * whichever worker is least busy and every run is single-share, as in the
  * raw limit (throughput mode; see InferenceDispatcher.chooseMode).
  * Measured on 2 cores: frame_latency at 10 fps p95 21 ms wide against 29.5

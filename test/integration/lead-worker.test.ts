@@ -11,7 +11,8 @@ import { waitFor } from '../helpers/wait.js';
 /**
  * The default CPU plan (worker-plan.ts): one single-share worker per core,
  * and the lead also holds wide sessions (twice the threads). While the pool
- * keeps up (latency mode) every frame runs on the lead's wide sessions; once
+ * keeps up (latency mode) a frame runs on the lead's wide sessions (on
+ * another, idle worker when the lead is busy: worker-choice.test.ts); once
  * frames keep waiting (throughput mode) every frame runs single-share on
  * whichever worker is free, as the raw limit does. A camera at its live
  * rate keeps the pool in latency mode; a file read as fast as inference
