@@ -28,10 +28,11 @@ export interface InferenceEngineDeps {
 }
 
 /**
- * The pool of inference workers, seen from the main thread. Frames go to the
- * worker chooseWorker picks (worker-choice.ts). A run longer than `stuck_timeout_seconds`, or a worker
- * that dies, gets that worker replaced with backoff; more than MAX_RESTARTS
- * in RESTART_WINDOW_MS is fatal (exit 1, systemd restarts the agent).
+ * The pool of inference workers, seen from the main thread. Frames go to
+ * the worker chooseWorker picks (worker-choice.ts). A run longer than
+ * `stuck_timeout_seconds`, or a worker that dies, gets that worker replaced
+ * with backoff; more than MAX_RESTARTS in RESTART_WINDOW_MS is fatal
+ * (exit 1, systemd restarts the agent).
  */
 export class InferenceEngine extends TypedEmitter<{ fatal: Error; restarted: { reason: string } }> {
   /** One slot per planned worker; null while that worker is being replaced. */
