@@ -49,9 +49,12 @@ describe('full load: bounded queues, counted drops, responsive /metrics', () => 
     expect(latencies[Math.floor(latencies.length * 0.95)]!).toBeLessThan(50);
     // Measured here: median ~7 ms, worst ~26 ms; this test's own client competes for the same 2 cores.
     expect(latencies[latencies.length - 1]!).toBeLessThan(100);
-    // Memory levels off: the second half of the run grows less than 10 % over the first sample of it.
-    const mid = rss[Math.floor(rss.length / 2)]!;
-    expect(Math.max(...rss.slice(rss.length / 2))).toBeLessThan(mid * 1.1);
+    // Memory levels off. RSS saw-tooths by ±20 MiB here as frame buffers wait for GC (a max against one
+    // sample flaked at +7 %), so compare the medians of the first and last 2 s: keeping each dropped frame
+    // grew it 1837 -> 4475 MiB in the 8 s (mutation-checked); settling adds a few percent.
+    const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+    const series = rss.map((r) => (r / 2 ** 20).toFixed(0)).join(' ');
+    expect(median(rss.slice(-10)), `RSS MiB: ${series}`).toBeLessThan(median(rss.slice(0, 10)) * 1.15);
   });
 
   it('exposes metrics that promtool accepts without a single complaint', async () => {
