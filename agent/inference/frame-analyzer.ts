@@ -7,7 +7,7 @@ import type { Box } from './letterbox.js';
 import type { TensorRecipe } from './decoders/index.js';
 import type { LoadedModelInfo } from './protocol.js';
 import { loadSession } from './sessions.js';
-import { loadTensorKernel } from './tensor-kernel.js';
+import { loadTensorKernel, type TensorKernel } from './tensor-kernel.js';
 import { batchTolerance } from '../model-tools/batch-check.js';
 import type { BgrImage } from './tensor-fill.js';
 
@@ -25,8 +25,12 @@ export interface AnalyzerOptions {
   readonly inference: InferenceConfig;
   /** The config's cache_dir: TensorRT engines and timing cache go to `<cacheDir>/tensorrt`. */
   readonly cacheDir?: string | undefined;
-  /** These are the lead worker's wide sessions (reported in every frame's timings). */
-  readonly wide?: boolean;
+}
+
+/** What the narrow and wide sets of sessions share. */
+interface SharedModelData {
+  readonly detectorLabels: readonly string[];
+  readonly classifier: { readonly config: ClassifierConfig; readonly labels: readonly string[]; readonly kernel: TensorKernel | undefined } | null;
 }
 
 /**
@@ -43,20 +47,38 @@ export class FrameAnalyzer {
   ) {}
 
   static async load(options: AnalyzerOptions): Promise<FrameAnalyzer> {
-    const detectorLabels = readLabels(options.detector.labels);
-    const det = await loadSession(options.detector.model, options.inference, options.cacheDir, options.inference.batch_size);
-    const detector = await Detector.forModel(det.session, options.detector, detectorLabels, options.detector.model, {
-      size: options.inference.batch_size,
-      tolerance: batchTolerance(det.provider, options.inference.tensorrt.fp16),
-    });
+    return (await FrameAnalyzer.loadWithWide(options, 0)).narrow;
+  }
+
+  /**
+   * The lead worker's two sets of sessions over the same models: `narrow`
+   * with the configured threads and, when `wideIntraOpThreads` > 0, `wide`
+   * with that many (marked in every frame's timings). Labels, the tensor
+   * kernel and the batch check are the models', not the sessions', so they
+   * are read and run once.
+   */
+  static async loadWithWide(options: AnalyzerOptions, wideIntraOpThreads: number): Promise<{ narrow: FrameAnalyzer; wide: FrameAnalyzer | null }> {
     const cls = options.classifier && options.classifier.enabled ? options.classifier : null;
-    const wide = options.wide ?? false;
+    const shared: SharedModelData = {
+      detectorLabels: readLabels(options.detector.labels),
+      classifier: cls ? { config: cls, labels: readLabels(cls.labels), kernel: loadTensorKernel() } : null,
+    };
+    const narrow = await FrameAnalyzer.open(options, shared, { threads: options.inference.intra_op_threads, wide: false, checkBatch: true });
+    const wide = wideIntraOpThreads > 0 ? await FrameAnalyzer.open(options, shared, { threads: wideIntraOpThreads, wide: true, checkBatch: false }) : null;
+    return { narrow, wide };
+  }
+
+  private static async open(options: AnalyzerOptions, shared: SharedModelData, set: { threads: number; wide: boolean; checkBatch: boolean }): Promise<FrameAnalyzer> {
+    const inference = { ...options.inference, intra_op_threads: set.threads };
+    const det = await loadSession(options.detector.model, inference, options.cacheDir, inference.batch_size);
+    const batch = set.checkBatch ? { size: inference.batch_size, tolerance: batchTolerance(det.provider, inference.tensorrt.fp16) } : undefined;
+    const detector = await Detector.forModel(det.session, options.detector, shared.detectorLabels, options.detector.model, batch);
     const detectorInfo = { ...pick(det), recipe: detector.recipe };
-    if (!cls) return new FrameAnalyzer(detector, null, { detector: detectorInfo, classifier: null }, wide);
-    const classifierLabels = readLabels(cls.labels);
-    const clsSession = await loadSession(cls.model, options.inference, options.cacheDir, cls.max_objects_per_frame);
-    const classifier = Classifier.forModel(clsSession.session, cls, classifierLabels, loadTensorKernel());
-    return new FrameAnalyzer(detector, classifier, { detector: detectorInfo, classifier: pick(clsSession) }, wide);
+    if (!shared.classifier) return new FrameAnalyzer(detector, null, { detector: detectorInfo, classifier: null }, set.wide);
+    const { config, labels, kernel } = shared.classifier;
+    const clsSession = await loadSession(config.model, inference, options.cacheDir, config.max_objects_per_frame);
+    const classifier = Classifier.forModel(clsSession.session, config, labels, kernel);
+    return new FrameAnalyzer(detector, classifier, { detector: detectorInfo, classifier: pick(clsSession) }, set.wide);
   }
 
   /** Classifies given boxes directly (no detection); for tools and tests. */

@@ -19,18 +19,15 @@ const post = (message: FromInferenceWorker, transfer: ArrayBuffer[] = []): void 
 
 async function main(): Promise<void> {
   const data = workerData as InferenceWorkerData;
-  let analyzer: FrameAnalyzer;
-  let wideAnalyzer: FrameAnalyzer | null = null;
+  let analyzers: { narrow: FrameAnalyzer; wide: FrameAnalyzer | null };
   try {
     const options = { detector: data.detector, classifier: data.classifier, inference: data.inference, cacheDir: data.cacheDir };
-    analyzer = await FrameAnalyzer.load(options);
-    if (data.wideIntraOpThreads > 0) {
-      wideAnalyzer = await FrameAnalyzer.load({ ...options, inference: { ...data.inference, intra_op_threads: data.wideIntraOpThreads }, wide: true });
-    }
+    analyzers = await FrameAnalyzer.loadWithWide(options, data.wideIntraOpThreads);
   } catch (err) {
     post({ type: 'failed', code: err instanceof VigilError ? err.code : ErrorCode.MODEL_LOAD, message: errorMessage(err) });
     return;
   }
+  const { narrow: analyzer, wide: wideAnalyzer } = analyzers;
   post({ type: 'ready', detector: analyzer.info.detector, classifier: analyzer.info.classifier });
 
   // Requests are handled strictly one after another (run() is synchronous
