@@ -63,15 +63,16 @@ export class FrameAnalyzer {
       detectorLabels: readLabels(options.detector.labels),
       classifier: cls ? { config: cls, labels: readLabels(cls.labels), kernel: loadTensorKernel() } : null,
     };
-    const narrow = await FrameAnalyzer.open(options, shared, { threads: options.inference.intra_op_threads, wide: false, checkBatch: true });
-    const wide = wideIntraOpThreads > 0 ? await FrameAnalyzer.open(options, shared, { threads: wideIntraOpThreads, wide: true, checkBatch: false }) : null;
+    const narrow = await FrameAnalyzer.open(options, shared, { threads: options.inference.intra_op_threads, wide: false });
+    const wide = wideIntraOpThreads > 0 ? await FrameAnalyzer.open(options, shared, { threads: wideIntraOpThreads, wide: true }) : null;
     return { narrow, wide };
   }
 
-  private static async open(options: AnalyzerOptions, shared: SharedModelData, set: { threads: number; wide: boolean; checkBatch: boolean }): Promise<FrameAnalyzer> {
+  private static async open(options: AnalyzerOptions, shared: SharedModelData, set: { threads: number; wide: boolean }): Promise<FrameAnalyzer> {
     const inference = { ...options.inference, intra_op_threads: set.threads };
     const det = await loadSession(options.detector.model, inference, options.cacheDir, inference.batch_size);
-    const batch = set.checkBatch ? { size: inference.batch_size, tolerance: batchTolerance(det.provider, inference.tensorrt.fp16) } : undefined;
+    // The batch check is the model's: it runs on the narrow set only.
+    const batch = set.wide ? undefined : { size: inference.batch_size, tolerance: batchTolerance(det.provider, inference.tensorrt.fp16) };
     const detector = await Detector.forModel(det.session, options.detector, shared.detectorLabels, options.detector.model, batch);
     const detectorInfo = { ...pick(det), recipe: detector.recipe };
     if (!shared.classifier) return new FrameAnalyzer(detector, null, { detector: detectorInfo, classifier: null }, set.wide);
