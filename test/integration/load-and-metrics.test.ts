@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentProcess, agentConfigYaml } from '../helpers/agent-process.js';
 import { sampleValue } from '../helpers/metrics-text.js';
+import { median } from '../soak/soak-report.js';
 import { media } from '../helpers/testdata.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -52,7 +53,6 @@ describe('full load: bounded queues, counted drops, responsive /metrics', () => 
     // Memory levels off. RSS saw-tooths by ±20 MiB here as frame buffers wait for GC (a max against one
     // sample flaked at +7 %), so compare the medians of the first and last 2 s: keeping each dropped frame
     // grew it 1837 -> 4475 MiB in the 8 s (mutation-checked); settling adds a few percent.
-    const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     const series = rss.map((r) => (r / 2 ** 20).toFixed(0)).join(' ');
     expect(median(rss.slice(-10)), `RSS MiB: ${series}`).toBeLessThan(median(rss.slice(0, 10)) * 1.15);
   });

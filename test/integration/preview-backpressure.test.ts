@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { AgentProcess, agentConfigYaml } from '../helpers/agent-process.js';
 import { sampleValue } from '../helpers/metrics-text.js';
+import { median } from '../soak/soak-report.js';
 import { media } from '../helpers/testdata.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -98,7 +99,6 @@ describe('preview backpressure', () => {
     // RSS only as a gross check: it saw-tooths by ±20 MiB and the allocator settles upwards by ~30 MiB in the first
     // minute (flat afterwards: the soak measures that), so a 60 s window cannot see a small leak in it; without the
     // skip it grew ~65 MiB here.
-    const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     const growth = median(rss.slice(-10)) - median(rss.slice(10, 20));
     expect(growth, `RSS MiB: ${mib(rss)}`).toBeLessThan(48 * 2 ** 20);
     // The healthy viewer got frames all along: at least 5 a second in every 10 s slice.
