@@ -57,3 +57,8 @@ export interface FrameResult {
 export function epochNow(): number {
   return performance.timeOrigin + performance.now();
 }
+
+/** Capture to results ready, in milliseconds: the frame_latency every output reports (never negative across clocks). */
+export function resultLatencyMs(result: Pick<FrameResult, 'frame' | 'completedAt'>): number {
+  return Math.max(0, performance.timeOrigin + result.completedAt - result.frame.meta.capturedAt);
+}
