@@ -1,4 +1,4 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -31,8 +31,8 @@ function tree(dir: string): string[] {
   return out.sort();
 }
 
-/** systemd/vigil.service and systemd/install.sh, installed into a throwaway root (DESTDIR). */
-describe('systemd unit and install script', () => {
+/** systemd/install.sh installing vigil and its unit into a throwaway root (DESTDIR); the unit file itself is test/repo/systemd-unit.test.ts. */
+describe('systemd install script', () => {
   let root: string;
   /** /etc/vigil/agent.yaml as the first install wrote it. */
   let installedConfig = '';
@@ -45,27 +45,6 @@ describe('systemd unit and install script', () => {
   });
 
   afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-  it('passes systemd-analyze verify', () => {
-    const result = spawnSync('systemd-analyze', ['verify', join(REPO_ROOT, 'systemd/vigil.service')], { encoding: 'utf8' });
-    expect(result.stderr.trim()).toBe('');
-    expect(result.status).toBe(0);
-  });
-
-  it('keeps the GPU reachable and the process hardened', () => {
-    const unit = readFileSync(join(REPO_ROOT, 'systemd/vigil.service'), 'utf8');
-    const directives = unit.split('\n').filter((l) => /^[A-Za-z]+=/.test(l));
-    const value = (key: string): string[] => directives.filter((l) => l.startsWith(`${key}=`)).map((l) => l.slice(key.length + 1));
-    expect(value('Type')).toEqual(['notify']);
-    expect(value('WatchdogSec')).toHaveLength(1);
-    expect(value('Restart')).toEqual(['always']);
-    expect(value('SupplementaryGroups').join(' ')).toContain('video');
-    for (const key of ['PrivateDevices', 'MemoryDenyWriteExecute']) expect(value(key), key).toEqual([]);
-    for (const [key, want] of Object.entries({ ProtectSystem: 'strict', NoNewPrivileges: 'yes', PrivateTmp: 'yes', CapabilityBoundingSet: '', StateDirectory: 'vigil', CacheDirectory: 'vigil', ConfigurationDirectory: 'vigil' })) {
-      expect(value(key), key).toEqual([want]);
-    }
-    expect(value('LoadCredential')).toEqual(['vigil:/etc/vigil/credentials']);
-  });
 
   it('installs user, app, config and an enabled unit, idempotently', () => {
     const first = install(root);
