@@ -1,5 +1,5 @@
 /**
- * `node dist/agent/bench/preview-viewers.js PORT N CAMERA`: N preview viewers
+ * `node dist/bench/preview-viewers.js PORT N CAMERA`: N preview viewers
  * in a process of their own (so their work is not charged to the agent's
  * main thread), each watching CAMERA; prints the frames each received as
  * JSON when it gets SIGTERM.

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import mqtt from 'mqtt';
-import { delay } from '../util/clock.js';
+import { delay } from '../agent/util/clock.js';
 
 const MOSQUITTO = '/usr/sbin/mosquitto';
 

@@ -16,12 +16,13 @@ import { spawn } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { Agent } from '../agent.js';
-import { parseConfig } from '../config/load.js';
-import { createLogger } from '../log.js';
-import { makeDynamicBatchCopy } from '../model-tools/dynamic-batch-file.js';
-import type { FrameResult } from '../pipeline/frame.js';
-import { delay } from '../util/clock.js';
+import { Agent } from '../agent/agent.js';
+import { parseConfig } from '../agent/config/load.js';
+import { createLogger } from '../agent/log.js';
+import { makeDynamicBatchCopy } from '../agent/model-tools/dynamic-batch-file.js';
+import { resultLatencyMs, type FrameResult } from '../agent/core/frame.js';
+import { delay } from '../agent/util/clock.js';
+import { median, percentile } from '../agent/util/numbers.js';
 import { startLocalBroker } from './local-broker.js';
 import { rawRunsPerSecond, type RawOptions } from './raw-runner.js';
 
@@ -144,7 +145,7 @@ async function pipeline(options: RunOptions): Promise<PipelineRun> {
       objects += result.objects.length;
       crops.push(result.timings.classifiedObjects);
       detectMs.push(result.timings.detectSeconds * 1000);
-      latencies.push(performance.timeOrigin + result.completedAt - result.frame.meta.capturedAt);
+      latencies.push(resultLatencyMs(result));
     },
   };
   const agent = new Agent(config(options), createLogger('warn'), [sink]);
@@ -176,11 +177,6 @@ function describeRaw(figures: RawFigures): string {
 
 function mean(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
 async function main(): Promise<void> {
@@ -224,7 +220,7 @@ async function main(): Promise<void> {
     const latency = (p: number): string => `p${p} ${percentile(live.latencies, p).toFixed(1)} ms`;
     console.log(
       `(d) frame_latency at live 10 fps, classifier off: ${[50, 95, 99].map(latency).join(', ')} (${live.latencies.length} frames); ` +
-        `its detector run (detector_inference_seconds) p50 ${percentile(live.detectMs, 50).toFixed(1)} ms`,
+        `its detector run (detector_inference_seconds) p50 ${median(live.detectMs).toFixed(1)} ms`,
     );
   }
   if (wanted('f')) await mqttFigures();
@@ -274,8 +270,8 @@ async function pairedRatios(): Promise<void> {
   }
   console.log(
     `(p) pipeline/raw, ${PAIRS} pairs run back to back:\n` +
-      `      classifier off, median ${percentile(offRatios, 50).toFixed(2)}:\n        ${off.join('\n        ')}\n` +
-      `      classifier on against (a'), median ${percentile(onRatios, 50).toFixed(2)}:\n        ${on.join('\n        ')}`,
+      `      classifier off, median ${median(offRatios).toFixed(2)}:\n        ${off.join('\n        ')}\n` +
+      `      classifier on against (a'), median ${median(onRatios).toFixed(2)}:\n        ${on.join('\n        ')}`,
   );
 }
 
