@@ -1,16 +1,17 @@
 import { Worker } from 'node:worker_threads';
 import type { CameraConfig, CaptureConfig } from '../config/schema.js';
+import type { TensorRecipe } from '../core/detector-recipe.js';
+import type { CapturedFrame, FrameMeta } from '../core/frame.js';
+import type { FrameSource } from '../core/pipeline-ports.js';
 import { ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { VigilMetrics } from '../metrics/registry.js';
-import type { CapturedFrame, FrameMeta } from '../pipeline/frame.js';
 import { backoffDelaySeconds } from '../util/backoff.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { rtspPipeline } from './gstreamer-pipeline.js';
 import type { PreviewImage, PreviewSettings } from './preview-encoder.js';
 import type { CaptureWorkerData, FromCaptureWorker, ToCaptureWorker } from './protocol.js';
-import type { TensorRecipe } from '../inference/decoders/index.js';
 
 export type CameraState = 'connecting' | 'connected' | 'disconnected' | 'ended' | 'stopped';
 
@@ -44,7 +45,7 @@ export interface CameraEvents extends Record<string, unknown> {
   skipped: { reason: 'fps_cap' };
 }
 
-export class CameraSource extends TypedEmitter<CameraEvents> {
+export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSource {
   private worker: Worker | null = null;
   private state: CameraState = 'connecting';
   private lastFrameAt = 0;

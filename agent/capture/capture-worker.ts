@@ -6,19 +6,19 @@
  * transferred ArrayBuffers.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { lowerThisThreadPriority, WORKER_NICENESS } from '../util/thread-priority.js';
+import { epochNow } from '../core/frame.js';
 import { errorMessage, ErrorCode } from '../errors.js';
-import { loadTensorKernel } from '../inference/tensor-kernel.js';
-import { epochNow } from '../pipeline/frame.js';
 import { backoffDelaySeconds } from '../util/backoff.js';
 import { delay } from '../util/clock.js';
 import { redactUrl } from '../util/redact-url.js';
+import { loadTensorKernel } from '../util/tensor-kernel.js';
+import { lowerThisThreadPriority, WORKER_NICENESS } from '../util/thread-priority.js';
 import { sourceKind } from './ffmpeg-options.js';
 import { loadOpenCvBinding, type CvBinding, type CvMat, type CvVideoCapture } from './opencv-binding.js';
 import { FpsCap, RealtimeSchedule } from './pacing.js';
 import { PreviewEncoder } from './preview-encoder.js';
-import { DetectorTensorBuilder, ownBuffer } from './tensor-builder.js';
 import type { CaptureWorkerData, FromCaptureWorker, ToCaptureWorker } from './protocol.js';
+import { DetectorTensorBuilder, ownBuffer } from './tensor-builder.js';
 
 const port = parentPort!;
 lowerThisThreadPriority(WORKER_NICENESS);

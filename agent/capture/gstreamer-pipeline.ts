@@ -6,11 +6,7 @@
  * Unlike OpenCV's FFmpeg backend, GStreamer also follows a stream that
  * changes resolution.
  */
-export const DECODERS = ['ffmpeg', 'software', 'nvv4l2'] as const;
-export type Decoder = (typeof DECODERS)[number];
-
-export const CODECS = ['h264', 'h265'] as const;
-export type Codec = (typeof CODECS)[number];
+import type { Codec, Decoder } from '../core/video-codecs.js';
 
 export interface RtspPipelineOptions {
   readonly decoder: Exclude<Decoder, 'ffmpeg'>;

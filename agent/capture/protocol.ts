@@ -1,6 +1,6 @@
 import type { CameraConfig } from '../config/schema.js';
-import type { FrameMeta } from '../pipeline/frame.js';
-import type { TensorRecipe } from '../inference/decoders/index.js';
+import type { TensorRecipe } from '../core/detector-recipe.js';
+import type { FrameMeta } from '../core/frame.js';
 import type { PreviewImage, PreviewSettings } from './preview-encoder.js';
 
 export interface CaptureWorkerData {

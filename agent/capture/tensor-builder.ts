@@ -1,6 +1,6 @@
-import type { TensorRecipe } from '../inference/decoders/index.js';
-import { computeLetterbox, type Letterbox, type Size } from '../inference/letterbox.js';
-import type { TensorKernel } from '../inference/tensor-kernel.js';
+import type { TensorRecipe } from '../core/detector-recipe.js';
+import { computeLetterbox, type Letterbox, type Size } from '../core/letterbox.js';
+import type { TensorKernel } from '../util/tensor-kernel.js';
 import type { CvBinding, CvMat } from './opencv-binding.js';
 
 /**

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { CODECS, DECODERS } from '../capture/gstreamer-pipeline.js';
-import { DETECTOR_TYPES } from '../inference/decoders/index.js';
+import { DETECTOR_TYPES } from '../core/detector-recipe.js';
+import { CODECS, DECODERS } from '../core/video-codecs.js';
 import { mqttSchema } from './mqtt-schema.js';
 import { backoff, name, secondsAtLeast } from './schema-parts.js';
 

@@ -1,4 +1,4 @@
-import type { Box } from '../inference/letterbox.js';
+import type { Box } from './letterbox.js';
 
 /** What travels with every frame; pixel data travels beside it as a transferred ArrayBuffer. */
 export interface FrameMeta {
@@ -41,6 +41,15 @@ export interface InferenceTimings {
   readonly wide: boolean;
   readonly classifySeconds: number;
   readonly classifiedObjects: number;
+}
+
+/** What inference gives back for a frame: the frame (its pixels returned), what was found, and the spent detector tensor. */
+export interface InferenceOutcome {
+  readonly frame: Frame;
+  readonly objects: DetectedObject[];
+  readonly timings: InferenceTimings;
+  /** The frame's detector tensor, done with: capture can fill it again (FrameSource.recycleTensor). */
+  readonly tensor: ArrayBuffer;
 }
 
 /** One processed frame, as sinks (metrics, MQTT, preview) receive it. */

@@ -1,12 +1,12 @@
 import * as ort from 'onnxruntime-node';
 import type { ClassifierConfig } from '../config/schema.js';
+import type { Box } from '../core/letterbox.js';
 import { ErrorCode, VigilError } from '../errors.js';
+import type { TensorKernel } from '../util/tensor-kernel.js';
 import { squareCrop } from './crop.js';
-import type { Box } from './letterbox.js';
 import { fixedAndNot, formatShape, inputShape, outputShape } from './model-shape.js';
 import { softmax, topOne } from './softmax.js';
 import { normalisationAffine, resizeIntoTensor, type BgrImage, type Normalisation } from './tensor-fill.js';
-import type { TensorKernel } from './tensor-kernel.js';
 
 export interface Classification {
   readonly label: string;

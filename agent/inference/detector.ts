@@ -1,12 +1,13 @@
 import * as ort from 'onnxruntime-node';
 import type { DetectorConfig } from '../config/schema.js';
+import type { TensorRecipe } from '../core/detector-recipe.js';
+import { computeLetterbox, unletterboxBox, type Box, type Letterbox, type Size } from '../core/letterbox.js';
 import { ErrorCode, VigilError } from '../errors.js';
-import { createDetectorHead, type DetectorHead } from './decoders/index.js';
-import { computeLetterbox, unletterboxBox, type Box, type Letterbox, type Size } from './letterbox.js';
 import { batchMismatch } from '../model-tools/batch-check.js';
+import type { DetectorHead } from './decoders/head.js';
+import { createDetectorHead } from './decoders/index.js';
 import { formatShape, fixedAndNot, inputShape, outputShape } from './model-shape.js';
 import { classwiseNms } from './nms.js';
-import type { TensorRecipe } from './decoders/index.js';
 
 export interface Detection {
   readonly label: string;

@@ -1,14 +1,14 @@
 import type { ClassifierConfig, DetectorConfig, InferenceConfig } from '../config/schema.js';
-import type { DetectedObject, InferenceTimings } from '../pipeline/frame.js';
+import type { TensorRecipe } from '../core/detector-recipe.js';
+import type { DetectedObject, InferenceTimings } from '../core/frame.js';
+import type { Box } from '../core/letterbox.js';
+import { batchTolerance } from '../model-tools/batch-check.js';
+import { loadTensorKernel, type TensorKernel } from '../util/tensor-kernel.js';
 import { Classifier, type Classification } from './classifier.js';
 import { Detector } from './detector.js';
 import { readLabels } from './labels.js';
-import type { Box } from './letterbox.js';
-import type { TensorRecipe } from './decoders/index.js';
 import type { LoadedModelInfo } from './protocol.js';
 import { loadSession } from './sessions.js';
-import { loadTensorKernel, type TensorKernel } from './tensor-kernel.js';
-import { batchTolerance } from '../model-tools/batch-check.js';
 import type { BgrImage } from './tensor-fill.js';
 
 export interface FrameAnalysis {

@@ -1,20 +1,17 @@
 import { availableParallelism } from 'node:os';
 import type { VigilConfig } from '../config/schema.js';
+import type { CapturedFrame, InferenceOutcome } from '../core/frame.js';
+import type { DispatchMode, InferencePool } from '../core/pipeline-ports.js';
 import { ErrorCode, VigilError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { VigilMetrics } from '../metrics/registry.js';
-import type { CapturedFrame } from '../pipeline/frame.js';
 import { backoffDelaySeconds } from '../util/backoff.js';
 import { delay, systemClock, type Clock } from '../util/clock.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
-import { InferenceWorkerHandle, type InferenceOutcome, type ModelsInfo } from './inference-worker-handle.js';
+import { InferenceWorkerHandle, type ModelsInfo } from './inference-worker-handle.js';
 import type { LoadedModelInfo } from './protocol.js';
+import { chooseWorker, type WorkerChoice } from './worker-choice.js';
 import { planWorkers, type WorkerPlan } from './worker-plan.js';
-import { chooseWorker, type DispatchMode, type WorkerChoice } from './worker-choice.js';
-
-export type { InferenceOutcome, ModelsInfo } from './inference-worker-handle.js';
-
-export type { DispatchMode } from './worker-choice.js';
 
 /** Restarts allowed inside RESTART_WINDOW_MS before the agent gives up and lets systemd restart it. */
 const MAX_RESTARTS = 5;
@@ -34,7 +31,7 @@ export interface InferenceEngineDeps {
  * with backoff; more than MAX_RESTARTS in RESTART_WINDOW_MS is fatal
  * (exit 1, systemd restarts the agent).
  */
-export class InferenceEngine extends TypedEmitter<{ fatal: Error; restarted: { reason: string } }> {
+export class InferenceEngine extends TypedEmitter<{ fatal: Error; restarted: { reason: string } }> implements InferencePool {
   /** One slot per planned worker; null while that worker is being replaced. */
   private slots: (InferenceWorkerHandle | null)[] = [];
   private plan: WorkerPlan = { threads: [0], leadWideThreads: 0 };

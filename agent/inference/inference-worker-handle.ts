@@ -1,15 +1,7 @@
 import { Worker } from 'node:worker_threads';
+import type { CapturedFrame, Frame, InferenceOutcome } from '../core/frame.js';
 import { ErrorCode, VigilError } from '../errors.js';
-import type { CapturedFrame, DetectedObject, Frame, InferenceTimings } from '../pipeline/frame.js';
 import type { FromInferenceWorker, InferenceWorkerData, ToInferenceWorker } from './protocol.js';
-
-export interface InferenceOutcome {
-  readonly frame: Frame;
-  readonly objects: DetectedObject[];
-  readonly timings: InferenceTimings;
-  /** The frame's detector tensor, done with: capture can fill it again (CameraSource.recycleTensor). */
-  readonly tensor: ArrayBuffer;
-}
 
 export type ModelsInfo = Extract<FromInferenceWorker, { type: 'ready' }>;
 

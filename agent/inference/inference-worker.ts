@@ -5,8 +5,8 @@
  * (with a result, the tensor too: capture fills it again for a later frame).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { lowerThisThreadPriority, WORKER_NICENESS } from '../util/thread-priority.js';
 import { errorMessage, ErrorCode, VigilError } from '../errors.js';
+import { lowerThisThreadPriority, WORKER_NICENESS } from '../util/thread-priority.js';
 import { blockThisThreadForever, crashThisThread, inferenceFaults } from './fault-injection.js';
 import { FrameAnalyzer, type FrameOutcome } from './frame-analyzer.js';
 import type { FromInferenceWorker, InferenceWorkerData, ToInferenceWorker } from './protocol.js';

@@ -1,4 +1,4 @@
-import type { Box } from './letterbox.js';
+import type { Box } from '../core/letterbox.js';
 
 export interface Candidate {
   readonly box: Box;

@@ -1,6 +1,6 @@
 import type { ClassifierConfig, DetectorConfig, InferenceConfig, Provider } from '../config/schema.js';
-import type { DetectedObject, FrameMeta, InferenceTimings } from '../pipeline/frame.js';
-import type { TensorRecipe } from './decoders/index.js';
+import type { TensorRecipe } from '../core/detector-recipe.js';
+import type { DetectedObject, FrameMeta, InferenceTimings } from '../core/frame.js';
 
 export interface InferenceWorkerData {
   readonly detector: DetectorConfig;

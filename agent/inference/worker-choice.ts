@@ -1,5 +1,4 @@
-/** How the dispatcher wants frames spread: see chooseWorker. */
-export type DispatchMode = 'latency' | 'throughput';
+import type { DispatchMode } from '../core/pipeline-ports.js';
 
 export interface WorkerLoad {
   /** Frames sent to the worker and not yet answered. */

@@ -1,5 +1,5 @@
-import type { FrameResult } from '../pipeline/frame.js';
-import type { ResultSink } from '../pipeline/sinks.js';
+import type { FrameResult } from '../core/frame.js';
+import type { ResultSink } from '../core/pipeline-ports.js';
 import type { VigilMetrics } from './registry.js';
 
 /** Records the per-frame metrics of every processed frame. */

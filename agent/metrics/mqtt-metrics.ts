@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { MESSAGE_KINDS, MQTT_DROP_REASONS } from '../mqtt/outbound-message.js';
+import { MESSAGE_KINDS, MQTT_DROP_REASONS } from '../core/mqtt-message-kinds.js';
 
 /** MQTT's own health, registered only when MQTT is configured (so "MQTT disconnected" alerts stay quiet on devices without it). */
 export class MqttMetrics {

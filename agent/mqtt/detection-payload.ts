@@ -1,4 +1,4 @@
-import type { FrameResult } from '../pipeline/frame.js';
+import type { FrameResult } from '../core/frame.js';
 import { PAYLOAD_SCHEMA_VERSION } from './topics.js';
 
 /** One processed frame as published on <prefix>/<device>/<camera>/detections (schemas/mqtt/detections.schema.json). */

@@ -1,4 +1,5 @@
-import { messageBytes, type MqttDropReason, type OutboundMessage } from './outbound-message.js';
+import type { MqttDropReason } from '../core/mqtt-message-kinds.js';
+import { messageBytes, type OutboundMessage } from './outbound-message.js';
 
 export interface BufferLimits {
   readonly maxMessages: number;

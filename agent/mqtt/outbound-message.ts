@@ -1,8 +1,4 @@
-export const MESSAGE_KINDS = ['metrics', 'detections', 'status'] as const;
-export type MessageKind = (typeof MESSAGE_KINDS)[number];
-
-export const MQTT_DROP_REASONS = ['buffer_full', 'too_large', 'rate_limit', 'rejected', 'shutdown'] as const;
-export type MqttDropReason = (typeof MQTT_DROP_REASONS)[number];
+import type { MessageKind } from '../core/mqtt-message-kinds.js';
 
 /** A message on its way to the broker; `order` is its place in the outbound sequence. */
 export interface OutboundMessage {

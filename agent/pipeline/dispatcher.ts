@@ -1,10 +1,9 @@
-import type { CameraSource } from '../capture/camera-source.js';
+import type { CapturedFrame } from '../core/frame.js';
+import type { DispatchMode, FrameSource, InferencePool } from '../core/pipeline-ports.js';
 import { errorMessage, ErrorCode, VigilError } from '../errors.js';
-import type { DispatchMode, InferenceEngine } from '../inference/inference-engine.js';
 import type { Logger } from '../log.js';
 import type { VigilMetrics } from '../metrics/registry.js';
 import type { FrameQueue } from '../queue/frame-queue.js';
-import type { CapturedFrame } from './frame.js';
 import { SaturationMeter } from './saturation.js';
 import type { SinkFanout } from './sinks.js';
 
@@ -17,7 +16,7 @@ const ENTER_THROUGHPUT = 0.5;
 const LEAVE_THROUGHPUT = 0.2;
 
 export interface CameraLane {
-  readonly source: CameraSource;
+  readonly source: FrameSource;
   readonly queue: FrameQueue<CapturedFrame>;
   readonly onDemand: boolean;
 }
@@ -32,7 +31,7 @@ interface LaneState {
  * Moves frames from the camera queues to the inference workers, round-robin
  * across cameras, in latency or throughput mode (chooseMode), keeping frames
  * in each worker (`pipeline_depth`, more with batching:
- * InferenceEngine.hasRoom) so it
+ * InferencePool.hasRoom) so it
  * starts the next frame the moment it finishes one instead of waiting a
  * round trip to the main thread. Results go to the sink fan-out, per camera
  * in capture order.
@@ -46,7 +45,7 @@ export class InferenceDispatcher {
   private mode: DispatchMode = 'latency';
 
   constructor(
-    private readonly engine: InferenceEngine,
+    private readonly engine: InferencePool,
     private readonly sinks: SinkFanout,
     private readonly metrics: VigilMetrics,
     private readonly logger: Logger,

@@ -1,11 +1,6 @@
 import type { Logger } from '../log.js';
-import type { FrameResult } from './frame.js';
-
-/** Anything that consumes processed frames: metrics now; MQTT and the preview later. */
-export interface ResultSink {
-  readonly name: string;
-  handle(result: FrameResult): void;
-}
+import type { FrameResult } from '../core/frame.js';
+import type { ResultSink } from '../core/pipeline-ports.js';
 
 /**
  * Hands each result to every sink. A sink that throws is logged (at most once

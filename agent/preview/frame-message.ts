@@ -1,5 +1,5 @@
 import type { PreviewImage } from '../capture/preview-encoder.js';
-import type { FrameResult } from '../pipeline/frame.js';
+import type { FrameResult } from '../core/frame.js';
 
 /** The JSON header of a binary preview message; boxes are in source pixels. */
 export interface FrameHeader {

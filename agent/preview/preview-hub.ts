@@ -5,8 +5,8 @@ import type { PreviewImage, PreviewSettings } from '../capture/preview-encoder.j
 import type { PreviewConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { PreviewMetrics } from '../metrics/preview-metrics.js';
-import type { FrameMeta, FrameResult } from '../pipeline/frame.js';
-import type { ResultSink } from '../pipeline/sinks.js';
+import type { FrameMeta, FrameResult } from '../core/frame.js';
+import type { ResultSink } from '../core/pipeline-ports.js';
 import { frameMessage } from './frame-message.js';
 import { PreviewStats } from './preview-stats.js';
 

@@ -1,9 +1,10 @@
-import { findNativeAddon, loadNativeAddon } from '../util/native-addon.js';
+import { findNativeAddon, loadNativeAddon } from './native-addon.js';
 
 /**
  * native/tensor-kernel: the per-pixel loops of building input tensors, in C
  * (see tensor_kernel.c). Optional: without it the detector tensor is built
- * with OpenCV and classifier crops in JS (tensor-fill.ts), at more CPU a frame.
+ * with OpenCV (capture/tensor-builder.ts) and classifier crops in JS
+ * (inference/tensor-fill.ts), at more CPU a frame.
  */
 export interface TensorKernel {
   /** An already resized BGR image into a letterboxed float NCHW tensor, padding filled. */

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Agent } from '../../dist/agent/agent.js';
 import { parseConfig } from '../../dist/agent/config/load.js';
 import { createLogger } from '../../dist/agent/log.js';
-import type { FrameResult } from '../../dist/agent/pipeline/frame.js';
+import type { FrameResult } from '../../dist/agent/core/frame.js';
 import { media, model } from '../helpers/testdata.js';
 import { waitFor } from '../helpers/wait.js';
 

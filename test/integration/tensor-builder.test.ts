@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadOpenCvBinding, prepareOpenCvEnvironment, type CvBinding, type CvMat } from '../../agent/capture/opencv-binding.js';
 import { DetectorTensorBuilder } from '../../agent/capture/tensor-builder.js';
-import { loadTensorKernel, type TensorKernel } from '../../agent/inference/tensor-kernel.js';
-import { createDetectorHead, DETECTOR_TYPES, type TensorRecipe } from '../../agent/inference/decoders/index.js';
+import { loadTensorKernel, type TensorKernel } from '../../agent/util/tensor-kernel.js';
+import { DETECTOR_TYPES, type TensorRecipe } from '../../agent/core/detector-recipe.js';
+import { createDetectorHead } from '../../agent/inference/decoders/index.js';
 import { squareCrop } from '../../agent/inference/crop.js';
 import { normalisationAffine, resizeIntoTensor, type BgrImage, type Normalisation } from '../../agent/inference/tensor-fill.js';
 import { media } from '../helpers/testdata.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createDetectorHead, DETECTOR_TYPES } from '../../agent/inference/decoders/index.js';
+import { DETECTOR_TYPES } from '../../agent/core/detector-recipe.js';
+import { createDetectorHead } from '../../agent/inference/decoders/index.js';
 import { bestClass, gridCells, type DecodeOptions } from '../../agent/inference/decoders/head.js';
 import { YoloxHead } from '../../agent/inference/decoders/yolox.js';
 import { Yolov8Head } from '../../agent/inference/decoders/yolov8.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clamp, computeLetterbox, unletterboxBox } from '../../agent/inference/letterbox.js';
+import { clamp, computeLetterbox, unletterboxBox } from '../../agent/core/letterbox.js';
 
 describe('computeLetterbox', () => {
   it('fits 768x576 into 416x416 at the top-left corner', () => {

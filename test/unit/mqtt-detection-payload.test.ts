@@ -2,7 +2,7 @@ import type { ErrorObject } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { detectionPayload, type DetectionPayload } from '../../agent/mqtt/detection-payload.js';
 import type { MetricsPayload } from '../../agent/mqtt/metrics-snapshot.js';
-import type { FrameResult } from '../../agent/pipeline/frame.js';
+import type { FrameResult } from '../../agent/core/frame.js';
 import { schemaErrors, type PayloadKind } from '../helpers/payload-schemas.js';
 
 /** 2024-01-02T03:04:05.678Z plus a quarter millisecond. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OutboundBuffer } from '../../agent/mqtt/outbound-buffer.js';
-import type { MessageKind, MqttDropReason, OutboundMessage } from '../../agent/mqtt/outbound-message.js';
+import type { MessageKind, MqttDropReason } from '../../agent/core/mqtt-message-kinds.js';
+import type { OutboundMessage } from '../../agent/mqtt/outbound-message.js';
 
 type NewMessage = Omit<OutboundMessage, 'order'>;
 

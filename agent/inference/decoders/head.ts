@@ -1,6 +1,7 @@
-import type { Candidate } from '../nms.js';
-import type { LetterboxPlacement, Size } from '../letterbox.js';
+import type { DetectorType, InputRecipe } from '../../core/detector-recipe.js';
+import type { Size } from '../../core/letterbox.js';
 import type { ModelShape } from '../model-shape.js';
+import type { Candidate } from '../nms.js';
 
 /** YOLOX and YOLOv8 predict on the stride-8, 16 and 32 grids of the input, in that order. */
 export const GRID_STRIDES = [8, 16, 32] as const;
@@ -8,23 +9,6 @@ export const GRID_STRIDES = [8, 16, 32] as const;
 /** Output rows (YOLOX) or anchors (YOLOv8) for an input size: one per grid cell. */
 export function gridCells(size: Size): number {
   return GRID_STRIDES.reduce((n, s) => n + (size.width / s) * (size.height / s), 0);
-}
-
-export type DetectorType = 'yolox' | 'yolov8';
-
-/** How a detector family wants its input tensor filled. */
-export interface InputRecipe {
-  readonly placement: LetterboxPlacement;
-  readonly channelOrder: 'bgr' | 'rgb';
-  /** Multiplier from 0..255 pixel values to the model's input range. */
-  readonly scale: number;
-  readonly padValue: number;
-}
-
-/** The detector's full input spec: its family's recipe at the model's input size. Capture builds tensors to it. */
-export interface TensorRecipe extends InputRecipe {
-  readonly width: number;
-  readonly height: number;
 }
 
 export interface DecodeOptions {

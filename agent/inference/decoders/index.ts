@@ -1,10 +1,7 @@
-import type { DetectorHead, DetectorType } from './head.js';
-import { YoloxHead } from './yolox.js';
+import type { DetectorType } from '../../core/detector-recipe.js';
+import type { DetectorHead } from './head.js';
 import { Yolov8Head } from './yolov8.js';
-
-export type { DetectorHead, DetectorType, TensorRecipe } from './head.js';
-
-export const DETECTOR_TYPES = ['yolox', 'yolov8'] as const satisfies readonly DetectorType[];
+import { YoloxHead } from './yolox.js';
 
 export function createDetectorHead(type: DetectorType): DetectorHead {
   switch (type) {

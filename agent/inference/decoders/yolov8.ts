@@ -1,6 +1,6 @@
-import type { Candidate } from '../nms.js';
-import type { Size } from '../letterbox.js';
+import type { Size } from '../../core/letterbox.js';
 import { formatShape, type ModelShape } from '../model-shape.js';
+import type { Candidate } from '../nms.js';
 import { bestClass, gridCells, type DecodeOptions, type DetectorHead } from './head.js';
 
 /**
