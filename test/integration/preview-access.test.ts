@@ -1,10 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { parseFrameMessage } from '../../agent/preview/frame-message.js';
 import { AgentProcess, agentConfigYaml } from '../helpers/agent-process.js';
 import { parseMetrics, sampleValue, type Sample } from '../helpers/metrics-text.js';
-import { media } from '../helpers/testdata.js';
+import { media, REPO_ROOT } from '../helpers/testdata.js';
 import { freePort, waitFor } from '../helpers/wait.js';
 
 /** Characters that must survive the query string and the cookie (+ / = are the usual base64 ones). */
@@ -111,6 +113,17 @@ async function expectHelloAndFrames(viewer: Viewer): Promise<void> {
 function pageStatus(port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = httpGet({ host: '127.0.0.1', port, path: '/', headers: { host } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+  });
+}
+
+/** GET `path` exactly as written: fetch and URL would resolve the dots before sending. */
+function pathStatus(port: number, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet({ host: '127.0.0.1', port, path }, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
     });
@@ -300,6 +313,34 @@ describe('preview access control', () => {
       expect(csp).toContain("default-src 'none'");
       expect(csp).toMatch(/connect-src [^;]*'self'/);
       expect(await res.text()).toContain('window.vigilPreview');
+    });
+
+    it('serves the page’s own files, as they are in the package, and 404 for any other path', async () => {
+      const viewerDir = join(REPO_ROOT, 'agent/preview/viewer');
+      const assets = { '/viewer.js': ['viewer.js', /^text\/javascript/], '/viewer.css': ['viewer.css', /^text\/css/], '/token.css': ['token.css', /^text\/css/] } as const;
+      for (const [route, [file, type]] of Object.entries(assets)) {
+        const res = await fetch(`http://127.0.0.1:${openAgent.port}${route}`);
+        expect(res.status, route).toBe(200);
+        expect(res.headers.get('content-type'), route).toMatch(type);
+        expect(await res.text(), route).toBe(readFileSync(join(viewerDir, file), 'utf8'));
+      }
+      // The token page's styles load without the token, as the page itself does.
+      const tokenStyles = await fetch(`http://127.0.0.1:${tokenAgent.port}/token.css`);
+      expect(tokenStyles.status).toBe(200);
+      await tokenStyles.text();
+      const elsewhere = [
+        '/../../etc/passwd',
+        '/%2e%2e/%2e%2e/etc/passwd',
+        '/..%2f..%2fetc%2fpasswd',
+        '/viewer.js/../../../../package.json',
+        '/viewer.js/',
+        '/index.html',
+        '/token.html',
+        '/viewer/viewer.js',
+        '/agent/preview/viewer/viewer.js',
+        '/preview-routes.js',
+      ];
+      for (const path of elsewhere) expect(await pathStatus(openAgent.port, path), path).toBe(404);
     });
 
     it('sends (and encodes) frames only while a viewer watches the camera', async () => {
