@@ -5,73 +5,102 @@ import { backoff, secondsAtLeast } from './schema-parts.js';
 
 const tls = z
   .object({
-    /** PEM file of the CA that signed the broker's certificate; the system store is used when absent. */
-    ca: z.string().min(1).optional(),
-    /** PEM client certificate and key, for brokers that authenticate clients by certificate. */
-    cert: z.string().min(1).optional(),
-    key: z.string().min(1).optional(),
-    reject_unauthorized: z.boolean().default(true),
+    ca: z.string().min(1).optional().describe("PEM file of the CA that signed the broker's certificate; the system's CAs when unset."),
+    cert: z.string().min(1).optional().describe('PEM client certificate, for brokers that authenticate clients by certificate; goes with key.'),
+    key: z.string().min(1).optional().describe('PEM private key of cert.'),
+    reject_unauthorized: z.boolean().default(true).describe('false accepts a broker certificate that does not verify (a test broker; never in production).'),
   })
   .strict()
-  .refine((t) => (t.cert === undefined) === (t.key === undefined), { message: 'cert and key go together', path: ['cert'] });
+  .refine((t) => (t.cert === undefined) === (t.key === undefined), { message: 'cert and key go together', path: ['cert'] })
+  .describe('TLS options for mqtts:// and wss:// brokers.');
 
 const buffer = z
   .object({
-    /** Messages waiting for the broker, at most. Past it the oldest detections go first, metrics snapshots last. */
-    max_messages: z.number().int().min(10).max(1_000_000).default(10_000),
+    max_messages: z.number().int().min(10).max(1_000_000).default(10_000).describe('Messages waiting, at most.'),
     max_bytes: z
       .number()
       .int()
       .min(64 * 1024)
-      .default(16 * 1024 * 1024),
+      .default(16 * 1024 * 1024)
+      .describe('Bytes waiting, at most (the default is 16 MiB).'),
   })
-  .strict();
+  .strict()
+  .describe(
+    'Messages waiting for the broker. When full, the oldest detections are dropped first, metrics snapshots last; ' +
+      'every drop is counted in `mqtt_messages_dropped_total{kind,reason}`.',
+  );
 
 const detections = z
   .object({
-    enabled: z.boolean().default(true),
-    qos: z.union([z.literal(0), z.literal(1)]).default(0),
-    /** Per camera; frames above the rate are not published (counted as dropped, reason rate_limit). */
-    max_per_second: z.number().positive().optional(),
+    enabled: z.boolean().default(true).describe('Publish detections.'),
+    qos: z
+      .union([z.literal(0), z.literal(1)])
+      .default(0)
+      .describe('MQTT QoS of detection messages.'),
+    max_per_second: z
+      .number()
+      .positive()
+      .optional()
+      .describe('Per camera; frames above the rate are not published (counted as dropped, reason rate_limit). Unset: every frame.'),
   })
-  .strict();
+  .strict()
+  .describe('One message per processed frame on `<topic_prefix>/<device.id>/<camera>/detections`.');
 
-export const MQTT_PROTOCOLS = ['3.1.1', '5'] as const;
+const MQTT_PROTOCOLS = ['3.1.1', '5'] as const;
 
 export const mqttSchema = z
   .object({
-    enabled: z.boolean().default(true),
-    url: z.string().regex(/^(mqtts?|wss?):\/\/[^/\s]+/, 'an mqtt://, mqtts://, ws:// or wss:// URL'),
-    /** Defaults to vigil-<device.id>; must be unique per broker, or devices kick each other off. */
-    client_id: z.string().min(1).max(128).optional(),
-    username: z.string().min(1).optional(),
-    /** Use ${ENV} or ${credential:NAME}; never written in the file in clear. Never logged. */
-    password: z.string().optional(),
-    protocol: z.enum(MQTT_PROTOCOLS).default('3.1.1'),
+    enabled: z.boolean().default(true).describe('false keeps the section but does not connect.'),
+    url: z
+      .string()
+      .regex(/^(mqtts?|wss?):\/\/[^/\s]+/, 'an mqtt://, mqtts://, ws:// or wss:// URL')
+      .describe('The broker: mqtt://, mqtts:// (TLS), ws:// or wss:// (WebSocket), e.g. mqtt://broker.lan:1883.'),
+    client_id: z
+      .string()
+      .min(1)
+      .max(128)
+      .optional()
+      .describe('Defaults to `vigil-<device.id>`; must be unique per broker, or devices kick each other off.'),
+    username: z.string().min(1).optional().describe('User name at the broker.'),
+    password: z.string().optional().describe('Use ${ENV} or ${credential:NAME}; never write it in the file in clear. Never logged.'),
+    protocol: z.enum(MQTT_PROTOCOLS).default('3.1.1').describe('MQTT version; `5` adds message expiry on metrics snapshots.'),
     tls: tls.optional(),
-    /** Topics are <topic_prefix>/<device.id>/… */
     topic_prefix: z
       .string()
       .regex(/^[^#+\s]+$/, 'no wildcards or spaces')
       .refine((p) => !p.startsWith('/') && !p.endsWith('/'), 'no leading or trailing /')
-      .default('vigil'),
-    keepalive_seconds: z.number().int().min(5).max(3600).default(30),
-    connect_timeout_seconds: secondsAtLeast(1, 'a TLS handshake needs time').default(10),
-    reconnect: backoff({ initial_seconds: 1, max_seconds: 60, jitter: 0.3 }),
-    /** Messages handed to the client library and not yet acknowledged; the rest wait in the bounded buffer. */
-    max_inflight: z.number().int().min(1).max(1000).default(100),
+      .default('vigil')
+      .describe('Topics are `<topic_prefix>/<device.id>/…`; no wildcards, spaces, or leading or trailing /.'),
+    keepalive_seconds: z.number().int().min(5).max(3600).default(30).describe('Keepalive interval (s); a silent broker is dropped after 1.5× this.'),
+    connect_timeout_seconds: secondsAtLeast(1, 'a TLS handshake needs time').default(10).describe('A connection attempt not established within this (s) is abandoned and retried.'),
+    reconnect: backoff({ initial_seconds: 1, max_seconds: 60, jitter: 0.3 }).describe('Reconnect backoff: capped exponential with ± jitter, forever.'),
+    max_inflight: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(100)
+      .describe('Messages handed to the client library and not yet acknowledged, at most; the rest wait in the buffer.'),
     buffer: buffer.prefault({}),
-    /**
-     * Keep unsent metrics snapshots in <state_dir>/mqtt-spool.jsonl too, so
-     * an agent restart during a broker outage loses none of them.
-     */
-    spool: z.boolean().default(false),
-    /** Seconds between metrics snapshots on <prefix>/<device>/metrics. */
-    metrics_interval: secondsAtLeast(0.1, 'snapshots more often flood the broker').default(10),
-    /** MQTT 5 only: the broker discards a metrics snapshot not delivered within this many seconds; 0 keeps it forever. */
-    metrics_expiry_seconds: z.number().int().min(0).default(3600),
+    spool: z
+      .boolean()
+      .default(false)
+      .describe('Keep unsent metrics snapshots in `<state_dir>/mqtt-spool.jsonl` too, so an agent restart during a broker outage loses none of them. Needs state_dir.'),
+    metrics_interval: secondsAtLeast(0.1, 'snapshots more often flood the broker')
+      .default(10)
+      .describe('Seconds between metrics snapshots on `<topic_prefix>/<device.id>/metrics` (QoS 1).'),
+    metrics_expiry_seconds: z
+      .number()
+      .int()
+      .min(0)
+      .default(3600)
+      .describe('MQTT 5 only: the broker discards a metrics snapshot not delivered within this many seconds; 0 keeps it forever.'),
     detections: detections.prefault({}),
   })
-  .strict();
+  .strict()
+  .describe(
+    'Detections and metrics snapshots to an MQTT broker; leave the section out to run without MQTT. Topics: `<topic_prefix>/<device.id>/status` ' +
+      '(retained online / offline, the Last Will), `…/metrics` and `…/<camera>/detections` (docs/mqtt.md).',
+  );
 
 export type MqttConfig = z.infer<typeof mqttSchema>;
