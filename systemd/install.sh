@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs vigil as a systemd service, from a set-up checkout (npm run setup
 # && npm run build):
-#   /opt/vigil                      the app (dist/, production node_modules, native addons, models/)
+#   /opt/vigil                      the app (dist/agent/, production node_modules, native addons, models/)
 #   /etc/vigil/agent.yaml           the config (the example on first install; never overwritten)
 #   /etc/vigil/credentials/         secrets, one file each (LoadCredential=), root only
 #   /etc/systemd/system/vigil.service, enabled
@@ -34,6 +34,7 @@ live_systemd() { [[ -z $ROOT && -d /run/systemd/system ]]; }
 
 check_checkout() {
   [[ -f dist/agent/main.js ]] || die "dist/ is missing: run 'npm run setup && npm run build' first"
+  [[ -f dist/agent/preview/viewer/index.html ]] || die "dist/ has no preview viewer (a bare tsc build): run 'npm run build'"
   local addon
   for addon in sd-notify/build/Release/sd_notify.node tensor-kernel/build/Release/tensor_kernel.node; do
     [[ -f native/$addon ]] || die "native/${addon%%/*} is not built: run 'npm run setup' first"
@@ -57,7 +58,10 @@ install_app() {
   local stage=$APP.new
   rm -rf "$stage"
   mkdir -p "$stage"
-  cp -a dist package.json package-lock.json .npmrc README.md config "$stage/"
+  # The agent only: dist/bench and dist/tools are for a checkout, not a device.
+  mkdir -p "$stage/dist"
+  cp -a dist/agent "$stage/dist/"
+  cp -a package.json package-lock.json .npmrc README.md config "$stage/"
   local addon
   for addon in sd-notify/sd_notify tensor-kernel/tensor_kernel; do
     mkdir -p "$stage/native/${addon%/*}/build/Release"

@@ -62,6 +62,8 @@ describe('systemd install script', () => {
     expect(lstatSync(join(root, 'etc/systemd/system/multi-user.target.wants/vigil.service')).isSymbolicLink()).toBe(true);
     expect(readFileSync(join(root, 'etc/vigil/agent.yaml'), 'utf8')).toContain('model: /opt/vigil/models/yolox_nano.onnx');
     expect(existsSync(join(root, 'opt/vigil/models/yolox_nano.onnx'))).toBe(true);
+    expect(existsSync(join(root, 'opt/vigil/dist/agent/preview/viewer/index.html')), 'the preview viewer').toBe(true);
+    expect(existsSync(join(root, 'opt/vigil/dist/bench')), 'no benchmark on a device').toBe(false);
 
     installedConfig = readFileSync(join(root, 'etc/vigil/agent.yaml'), 'utf8');
     // The operator's config survives an upgrade; the second run changes nothing else.
@@ -83,9 +85,20 @@ describe('systemd install script', () => {
     const config = join(root, 'tmp-agent.yaml');
     writeFileSync(config, agentConfigYaml(`  - name: plaza\n    url: ${media('vtest.avi')}\n`));
     const socket = await NotifySocket.start();
-    const child = spawn(process.execPath, [main, 'run', '--config', config], { env: { ...process.env, ...socket.env() }, stdio: 'ignore' });
+    const child = spawn(process.execPath, [main, 'run', '--config', config], { env: { ...process.env, ...socket.env() }, stdio: ['ignore', 'pipe', 'ignore'] });
+    let log = '';
+    child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
     try {
       await waitFor(() => socket.withKey('READY').length > 0, 'READY=1 from the installed agent', 30_000);
+      // The installed tree serves the preview page and its script (read from dist/agent/preview/viewer/ at start).
+      const listening = await waitFor(() => log.split('\n').find((line) => line.includes('"http server listening"')), 'the http server log line', 10_000);
+      const port = (JSON.parse(listening) as { port: number }).port;
+      const page = await fetch(`http://127.0.0.1:${port}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<script type="module" src="/viewer.js">');
+      const script = await fetch(`http://127.0.0.1:${port}/viewer.js`);
+      expect(script.status).toBe(200);
+      expect(await script.text()).toContain('vigilPreview');
     } finally {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
