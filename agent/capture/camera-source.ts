@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import type { VigilMetrics } from '../metrics/registry.js';
 import { backoffDelaySeconds } from '../util/backoff.js';
 import { systemClock, type Clock } from '../util/clock.js';
+import { round } from '../util/numbers.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { rtspPipeline } from './gstreamer-pipeline.js';
 import type { PreviewImage, PreviewSettings } from './preview-encoder.js';
@@ -163,7 +164,7 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
         this.videoIndex = message.videoIndex;
         this.deps.metrics.videoIndex.set({ camera: this.name }, message.videoIndex);
         this.log.info(
-          { url: message.url, width: message.width, height: message.height, fps: message.fps, videoIndex: message.videoIndex, openSeconds: round(message.openSeconds) },
+          { url: message.url, width: message.width, height: message.height, fps: message.fps, videoIndex: message.videoIndex, openSeconds: round(message.openSeconds, 2) },
           'capture opened',
         );
         return;
@@ -171,8 +172,8 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
         this.emit('skipped', { reason: message.reason });
         return;
       case 'disconnected':
-        if (this.state !== 'disconnected') this.log.warn({ code: message.code, retryInSeconds: round(message.retryInSeconds) }, message.message);
-        else this.log.debug({ code: message.code, retryInSeconds: round(message.retryInSeconds) }, message.message);
+        if (this.state !== 'disconnected') this.log.warn({ code: message.code, retryInSeconds: round(message.retryInSeconds, 2) }, message.message);
+        else this.log.debug({ code: message.code, retryInSeconds: round(message.retryInSeconds, 2) }, message.message);
         this.markDisconnected(message.message);
         return;
       case 'problem':
@@ -265,13 +266,9 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
 }
 
 /** The camera's URLs as the capture worker opens them: as written, or wrapped in a GStreamer decode pipeline. */
-export function captureSources(camera: CameraConfig, capture: CaptureConfig): string[] {
+function captureSources(camera: CameraConfig, capture: CaptureConfig): string[] {
   const urls = Array.isArray(camera.url) ? camera.url : [camera.url];
   const { decoder } = camera;
   if (decoder === 'ffmpeg') return urls;
   return urls.map((url) => rtspPipeline(url, { decoder, codec: camera.codec, transport: capture.rtsp_transport, timeoutSeconds: capture.rtsp_timeout_seconds }));
-}
-
-function round(n: number): number {
-  return Math.round(n * 100) / 100;
 }

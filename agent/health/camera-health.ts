@@ -1,4 +1,6 @@
 import type { CameraState } from '../capture/camera-source.js';
+import { round } from '../util/numbers.js';
+import { windowedRate } from '../util/windowed-rate.js';
 
 /** Frames per second are counted over this window. */
 const FPS_WINDOW_MS = 10_000;
@@ -51,15 +53,13 @@ export class CameraHealthTracker {
   snapshot(): CameraHealth {
     const now = this.now();
     this.prune(now);
-    // Frames in the last 10 s over 10 s (or over the time since the first frame, early on): a stalled camera decays to 0.
-    const windowMs = Math.min(FPS_WINDOW_MS, Math.max(1, now - (this.firstFrameAt ?? now)));
     return {
       camera: this.camera,
       state: this.state,
       connected: this.state === 'connected',
-      disconnected_seconds: this.disconnectedSince === undefined ? 0 : round((now - this.disconnectedSince) / 1000),
-      last_frame_age_seconds: this.lastFrameAt === undefined ? null : round((now - this.lastFrameAt) / 1000),
-      fps: this.frameTimes.length < 2 ? 0 : round((this.frameTimes.length * 1000) / windowMs),
+      disconnected_seconds: this.disconnectedSince === undefined ? 0 : round((now - this.disconnectedSince) / 1000, 2),
+      last_frame_age_seconds: this.lastFrameAt === undefined ? null : round((now - this.lastFrameAt) / 1000, 2),
+      fps: this.frameTimes.length < 2 ? 0 : round(windowedRate(this.frameTimes.length, this.firstFrameAt, now, FPS_WINDOW_MS), 2),
       queue_size: this.queueSize(),
     };
   }
@@ -69,5 +69,3 @@ export class CameraHealthTracker {
     this.frameTimes = from < 0 ? [] : this.frameTimes.slice(from);
   }
 }
-
-const round = (value: number): number => Math.round(value * 100) / 100;

@@ -1,5 +1,5 @@
 import type { PreviewImage } from '../capture/preview-encoder.js';
-import type { FrameResult } from '../core/frame.js';
+import type { ObjectJson } from '../pipeline/objects-json.js';
 
 /** The JSON header of a binary preview message; boxes are in source pixels. */
 export interface FrameHeader {
@@ -10,7 +10,7 @@ export interface FrameHeader {
   readonly height: number;
   readonly jpeg_width: number;
   readonly jpeg_height: number;
-  readonly objects: FrameResult['objects'];
+  readonly objects: readonly ObjectJson[];
   readonly latency_ms: number;
 }
 

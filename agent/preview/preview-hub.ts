@@ -3,10 +3,12 @@ import type { Socket } from 'node:net';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { PreviewImage, PreviewSettings } from '../capture/preview-encoder.js';
 import type { PreviewConfig } from '../config/schema.js';
+import { resultLatencyMs, type FrameMeta, type FrameResult } from '../core/frame.js';
+import type { ResultSink } from '../core/pipeline-ports.js';
 import type { Logger } from '../log.js';
 import type { PreviewMetrics } from '../metrics/preview-metrics.js';
-import type { FrameMeta, FrameResult } from '../core/frame.js';
-import type { ResultSink } from '../core/pipeline-ports.js';
+import { objectsJson } from '../pipeline/objects-json.js';
+import { round } from '../util/numbers.js';
 import { frameMessage } from './frame-message.js';
 import { PreviewStats } from './preview-stats.js';
 
@@ -85,7 +87,7 @@ export class PreviewHub implements ResultSink {
 
   handle(result: FrameResult): void {
     const { meta } = result.frame;
-    const latencyMs = Math.max(0, performance.timeOrigin + result.completedAt - meta.capturedAt);
+    const latencyMs = resultLatencyMs(result);
     this.stats.record(meta.camera, performance.now(), latencyMs, result.objects.length);
     const byCamera = this.pending.get(meta.camera);
     const image = byCamera?.get(meta.seq);
@@ -99,12 +101,7 @@ export class PreviewHub implements ResultSink {
       height: meta.height,
       jpeg_width: image.width,
       jpeg_height: image.height,
-      objects: result.objects.map((o) => ({
-        label: o.label,
-        score: round(o.score, 4),
-        box: [round(o.box[0], 1), round(o.box[1], 1), round(o.box[2], 1), round(o.box[3], 1)] as const,
-        class: o.class && { label: o.class.label, score: round(o.class.score, 4) },
-      })),
+      objects: objectsJson(result.objects),
       latency_ms: round(latencyMs, 1),
     };
     const message = frameMessage(header, image);
@@ -191,5 +188,3 @@ export class PreviewHub implements ResultSink {
     }
   }
 }
-
-const round = (value: number, digits: number): number => Math.round(value * 10 ** digits) / 10 ** digits;

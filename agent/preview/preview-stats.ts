@@ -1,3 +1,6 @@
+import { percentile, round } from '../util/numbers.js';
+import { windowedRate } from '../util/windowed-rate.js';
+
 /** Results per camera are remembered this long for the viewer's numbers. */
 const WINDOW_MS = 10_000;
 const MAX_SAMPLES = 600;
@@ -28,13 +31,11 @@ export class PreviewStats {
   numbers(camera: string, now: number): CameraNumbers {
     const recent = (this.samples.get(camera) ?? []).filter((s) => now - s.at <= WINDOW_MS);
     this.samples.set(camera, recent);
-    const span = Math.min(WINDOW_MS, Math.max(1, now - (this.firstAt.get(camera) ?? now)));
-    const sorted = recent.map((s) => s.latencyMs).sort((a, b) => a - b);
-    const p95 = sorted.length === 0 ? null : (sorted[Math.min(sorted.length - 1, Math.ceil(0.95 * sorted.length) - 1)] ?? null);
+    const fps = windowedRate(recent.length, this.firstAt.get(camera), now, WINDOW_MS);
     return {
-      fps: Math.round(((recent.length * 1000) / span) * 10) / 10,
+      fps: round(fps, 1),
       box_count: this.boxes.get(camera) ?? 0,
-      latency_p95_ms: p95 === null ? null : Math.round(p95 * 10) / 10,
+      latency_p95_ms: recent.length === 0 ? null : round(percentile(recent.map((s) => s.latencyMs), 95), 1),
     };
   }
 }

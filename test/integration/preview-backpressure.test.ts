@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { AgentProcess, agentConfigYaml } from '../helpers/agent-process.js';
 import { sampleValue } from '../helpers/metrics-text.js';
-import { median } from '../soak/soak-report.js';
+import { median } from '../../agent/util/numbers.js';
 import { media } from '../helpers/testdata.js';
 import { waitFor } from '../helpers/wait.js';
 

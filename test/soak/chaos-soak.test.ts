@@ -9,7 +9,8 @@ import { h264TestFile, RtspServer } from '../helpers/rtsp-server.js';
 import { media, REPO_ROOT } from '../helpers/testdata.js';
 import { freePort, waitFor } from '../helpers/wait.js';
 import { planChaos, type FaultKind } from './chaos-plan.js';
-import { disconnectEpisodes, faultOutcomes, median, memoryTimeline, percentile, rssSummary, type FaultOutcome, type InjectedFault, type SoakSample } from './soak-report.js';
+import { median, percentile } from '../../agent/util/numbers.js';
+import { disconnectEpisodes, faultOutcomes, memoryTimeline, rssSummary, type FaultOutcome, type InjectedFault, type SoakSample } from './soak-report.js';
 import { SoakViewer } from './soak-viewer.js';
 
 /**

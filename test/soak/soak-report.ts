@@ -1,3 +1,4 @@
+import { median } from '../../agent/util/numbers.js';
 import type { FaultKind } from './chaos-plan.js';
 
 /** One scrape of the agent's /metrics during the soak. */
@@ -36,18 +37,6 @@ export interface FaultOutcome {
   readonly detectMs: number | null;
   /** From the restore to the first sample showing the subject working again; null when it did not recover. */
   readonly recoverMs: number | null;
-}
-
-/** Nearest-rank percentile (p in 0..100) of `values`; NaN for none. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
-}
-
-export function median(values: readonly number[]): number {
-  return percentile(values, 50);
 }
 
 /** Times 0 → 1 of a camera's detector_disconnected over the samples: the disconnect episodes the agent reported. */

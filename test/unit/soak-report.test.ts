@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FAULT_KINDS, planChaos } from '../soak/chaos-plan.js';
-import { disconnectEpisodes, faultOutcomes, memoryTimeline, percentile, rssSummary, type SoakSample } from '../soak/soak-report.js';
+import { percentile } from '../../agent/util/numbers.js';
+import { disconnectEpisodes, faultOutcomes, memoryTimeline, rssSummary, type SoakSample } from '../soak/soak-report.js';
 
 /** A sample at `t` ms: camera `cam` with the given disconnected flag and processed count. */
 function sample(t: number, disconnected: number, processed: number, extra: Partial<SoakSample> = {}): SoakSample {
