@@ -90,15 +90,11 @@ export class Detector {
     return new Detector(session, config, labels, inputSize);
   }
 
-  /** `tensor` is the letterboxed frame (NCHW float32, `recipe`); boxes come back in `source` pixels. */
-  async detect(tensor: Float32Array, source: Size): Promise<Detection[]> {
-    const [detections] = await this.detectBatch([{ tensor, source }]);
-    return detections!;
-  }
-
   /**
-   * One run() over several frames (cameras may differ in size: each frame
-   * keeps its own letterbox). Needs a model checked for a batch above 1 (forModel).
+   * One run() over one or more frames, each a letterboxed NCHW float32
+   * tensor built to `recipe`; boxes come back in each frame's `source`
+   * pixels (cameras may differ in size: each frame keeps its own letterbox).
+   * More than one frame needs a model checked for a batch above 1 (forModel).
    */
   async detectBatch(frames: readonly { tensor: Float32Array; source: Size }[]): Promise<Detection[][]> {
     const perFrame = 3 * this.inputSize.width * this.inputSize.height;

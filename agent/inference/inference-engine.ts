@@ -39,15 +39,10 @@ export class InferenceEngine extends TypedEmitter<{ fatal: Error; restarted: { r
   private stopped = false;
   private watchdog: { unref(): unknown } | null = null;
   private readonly clock: Clock;
-  info: ModelsInfo | null = null;
 
   constructor(private readonly deps: InferenceEngineDeps) {
     super();
     this.clock = deps.clock ?? systemClock;
-  }
-
-  get inFlight(): number {
-    return this.live().reduce((n, h) => n + h.inFlight, 0);
   }
 
   /** Whether a worker that `mode` uses can take another frame (fewer than its depth in it). */
@@ -72,7 +67,6 @@ export class InferenceEngine extends TypedEmitter<{ fatal: Error; restarted: { r
   async start(): Promise<ModelsInfo> {
     const { inference } = this.deps.config;
     const first = await this.spawn(inference.intra_op_threads, 0);
-    this.info = first.info;
     this.logModels(first.info);
     this.plan = planWorkers(inference.workers, inference.intra_op_threads, first.info.detector.provider, availableParallelism());
     const [leadThreads, ...otherThreads] = this.plan.threads;

@@ -82,7 +82,7 @@ export function varintField(field: number, value: bigint | number): Field {
   return { field, wire: Wire.Varint, raw: encodeVarint(value) };
 }
 
-export function text(raw: Uint8Array): string {
+function text(raw: Uint8Array): string {
   return Buffer.from(raw).toString('utf8');
 }
 

@@ -37,15 +37,4 @@ export class FrameQueue<T> {
     this.count--;
     return item;
   }
-
-  /** Oldest item without removing it. */
-  peek(): T | undefined {
-    return this.count === 0 ? undefined : this.items[this.head];
-  }
-
-  clear(): T[] {
-    const all: T[] = [];
-    for (let item = this.shift(); item !== undefined; item = this.shift()) all.push(item);
-    return all;
-  }
 }

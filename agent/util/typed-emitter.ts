@@ -9,11 +9,6 @@ export class TypedEmitter<Events extends Record<string, unknown>> {
     return this;
   }
 
-  off<K extends keyof Events & string>(event: K, listener: (payload: Events[K]) => void): this {
-    this.emitter.off(event, listener);
-    return this;
-  }
-
   protected emit<K extends keyof Events & string>(event: K, payload: Events[K]): void {
     this.emitter.emit(event, payload);
   }

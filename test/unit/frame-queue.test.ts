@@ -1,6 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
 import { FrameQueue } from '../../agent/queue/frame-queue.js';
 
+/** Everything left in `q`, oldest first, as the dispatcher takes it. */
+function drain<T>(q: FrameQueue<T>): T[] {
+  const all: T[] = [];
+  for (let item = q.shift(); item !== undefined; item = q.shift()) all.push(item);
+  return all;
+}
+
 describe('FrameQueue', () => {
   it('is FIFO', () => {
     const q = new FrameQueue<number>(4, () => {});
@@ -8,14 +15,12 @@ describe('FrameQueue', () => {
     q.push(2);
     q.push(3);
     expect(q.size).toBe(3);
-    expect(q.peek()).toBe(1);
     expect(q.shift()).toBe(1);
     expect(q.shift()).toBe(2);
     q.push(4);
     expect(q.shift()).toBe(3);
     expect(q.shift()).toBe(4);
     expect(q.shift()).toBeUndefined();
-    expect(q.peek()).toBeUndefined();
     expect(q.size).toBe(0);
   });
 
@@ -31,7 +36,7 @@ describe('FrameQueue', () => {
     q.push('d');
     expect(onDrop).toHaveBeenLastCalledWith('b');
     expect(q.size).toBe(2);
-    expect(q.clear()).toEqual(['c', 'd']);
+    expect(drain(q)).toEqual(['c', 'd']);
   });
 
   it('never holds more than capacity over 1000 pushes, keeps the newest, drops the rest in order', () => {
@@ -43,7 +48,7 @@ describe('FrameQueue', () => {
       if (i % 7 === 0) q.shift(); // interleave consumption so head wraps at varied points
     }
     expect(q.size).toBe(4);
-    expect(q.clear()).toEqual([996, 997, 998, 999]);
+    expect(drain(q)).toEqual([996, 997, 998, 999]);
     // each dropped item is older than the next one dropped
     for (let i = 1; i < dropped.length; i++) expect(dropped[i]!).toBeGreaterThan(dropped[i - 1]!);
   });
@@ -56,21 +61,21 @@ describe('FrameQueue', () => {
       q.push(i);
       if (i % 5 === 0) consumed.push(q.shift()!);
     }
-    const left = q.clear();
+    const left = drain(q);
     expect([...consumed, ...dropped, ...left].sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i));
   });
 
-  it('clear empties the queue and returns the items oldest first, without calling onDrop', () => {
+  it('shifting everything out empties the queue oldest first without calling onDrop, and it fills again', () => {
     const onDrop = vi.fn();
     const q = new FrameQueue<number>(3, onDrop);
     q.push(1);
     q.push(2);
-    expect(q.clear()).toEqual([1, 2]);
+    expect(drain(q)).toEqual([1, 2]);
     expect(q.size).toBe(0);
     expect(q.shift()).toBeUndefined();
     expect(onDrop).not.toHaveBeenCalled();
     q.push(5);
-    expect(q.peek()).toBe(5);
+    expect(q.shift()).toBe(5);
   });
 
   it('capacity 1 keeps only the newest', () => {
