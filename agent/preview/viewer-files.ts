@@ -7,7 +7,7 @@ export interface ServedFile {
   readonly contentType: string;
 }
 
-export interface ViewerFiles {
+interface ViewerFiles {
   /** The viewer page, served at `/`. */
   readonly page: ServedFile;
   /** The 401 page: a form that reloads `/` with `?token=`. */
