@@ -5,7 +5,6 @@ import type { CapturedFrame, FrameMeta } from '../core/frame.js';
 import type { FrameSource } from '../core/pipeline-ports.js';
 import { ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { VigilMetrics } from '../metrics/registry.js';
 import { backoffDelaySeconds } from '../util/backoff.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { round } from '../util/numbers.js';
@@ -22,11 +21,19 @@ export interface CameraStatus {
   readonly reason?: string;
 }
 
+/** detector_disconnected, detector_disconnected_seconds_total and video_index of one camera. */
+export interface CaptureStats {
+  disconnected: 0 | 1;
+  disconnectedSeconds: number;
+  videoIndex: number;
+}
+
 export interface CameraSourceDeps {
   readonly camera: CameraConfig;
   readonly capture: CaptureConfig;
   readonly logger: Logger;
-  readonly metrics: VigilMetrics;
+  /** Where the camera's capture numbers go (metrics/camera-stats.ts); this class is their one writer. */
+  readonly stats: CaptureStats;
   readonly clock?: Clock;
 }
 
@@ -162,7 +169,7 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
         return;
       case 'opened':
         this.videoIndex = message.videoIndex;
-        this.deps.metrics.videoIndex.set({ camera: this.name }, message.videoIndex);
+        this.deps.stats.videoIndex = message.videoIndex;
         this.log.info(
           { url: message.url, width: message.width, height: message.height, fps: message.fps, videoIndex: message.videoIndex, openSeconds: round(message.openSeconds, 2) },
           'capture opened',
@@ -194,7 +201,7 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
     if (this.state !== 'connected') {
       this.accrue();
       this.setState('connected');
-      this.deps.metrics.disconnected.set({ camera: this.name }, 0);
+      this.deps.stats.disconnected = 0;
     }
     this.emit('frame', frame);
   }
@@ -243,14 +250,14 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
   private markDisconnected(reason: string): void {
     if (this.state === 'stopped' || this.state === 'ended') return;
     this.accrue();
-    this.deps.metrics.disconnected.set({ camera: this.name }, 1);
+    this.deps.stats.disconnected = 1;
     this.setState('disconnected', reason);
   }
 
   /** Adds the time spent disconnected since the last accrual to the seconds counter. */
   private accrue(): void {
     const now = this.clock.now();
-    if (this.state === 'disconnected') this.deps.metrics.disconnectedSeconds.inc({ camera: this.name }, (now - this.lastAccruedAt) / 1000);
+    if (this.state === 'disconnected') this.deps.stats.disconnectedSeconds += (now - this.lastAccruedAt) / 1000;
     this.lastAccruedAt = now;
   }
 

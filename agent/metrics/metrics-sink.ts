@@ -1,32 +1,31 @@
-import type { FrameResult } from '../core/frame.js';
+import { resultLatencyMs, type FrameResult } from '../core/frame.js';
 import type { ResultSink } from '../core/pipeline-ports.js';
 import type { VigilMetrics } from './registry.js';
 
-/** Records the per-frame metrics of every processed frame. */
+/** Writes the per-frame numbers of every processed frame into its camera's stats. */
 export class MetricsSink implements ResultSink {
   readonly name = 'metrics';
 
   constructor(private readonly metrics: VigilMetrics) {}
 
   handle(result: FrameResult): void {
-    const m = this.metrics;
-    const camera = result.frame.meta.camera;
-    const labels = { camera };
+    const stats = this.metrics.camera(result.frame.meta.camera);
+    if (!stats) return;
     const { timings } = result;
-    m.boxCount.set(labels, result.objects.length);
-    m.classifierFramesProcessed.inc(labels);
-    m.detectorInference.observe(labels, timings.detectSeconds);
-    m.detectorBatchFrames.observe(labels, timings.batchFrames);
-    m.frameDuration.observe(labels, (result.completedAt - result.dequeuedAt) / 1000);
-    m.frameLatency.observe(labels, Math.max(0, performance.timeOrigin + result.completedAt - result.frame.meta.capturedAt) / 1000);
+    stats.boxCount = result.objects.length;
+    stats.classifierFramesProcessed += 1;
+    stats.detectorInference.observe(timings.detectSeconds);
+    stats.detectorBatchFrames.observe(timings.batchFrames);
+    stats.frameDuration.observe((result.completedAt - result.dequeuedAt) / 1000);
+    stats.frameLatency.observe(resultLatencyMs(result) / 1000);
     if (timings.classifiedObjects > 0) {
-      m.frameClassifyLatency.observe(labels, timings.classifySeconds);
-      m.objectClassifyLatency.observe(labels, timings.classifySeconds / timings.classifiedObjects);
+      stats.frameClassifyLatency.observe(timings.classifySeconds);
+      stats.objectClassifyLatency.observe(timings.classifySeconds / timings.classifiedObjects);
     }
     for (const object of result.objects) {
-      m.objectsDetected.inc({ camera, label: object.label });
-      m.predictionConfidence.observe({ camera, stage: 'detector' }, object.score);
-      if (object.class) m.predictionConfidence.observe({ camera, stage: 'classifier' }, object.class.score);
+      stats.objectsDetected.set(object.label, (stats.objectsDetected.get(object.label) ?? 0) + 1);
+      stats.detectorConfidence.observe(object.score);
+      if (object.class) stats.classifierConfidence?.observe(object.class.score);
     }
   }
 }

@@ -1,10 +1,15 @@
-import type { Counter, Gauge, Histogram, MetricValue, MetricValueWithName } from 'prom-client';
-import type { VigilMetrics } from '../metrics/registry.js';
-import { EMPTY_HISTOGRAM, summarize, type HistogramState, type HistogramSummary } from './histogram-summary.js';
+import type { BucketHistogram, HistogramState } from '../metrics/bucket-histogram.js';
+import { CAMERA_METRICS, seriesOf } from '../metrics/camera-metrics.js';
+import type { CameraStats } from '../metrics/camera-stats.js';
+import { round } from '../util/numbers.js';
+import { summarize, type HistogramSummary } from './histogram-summary.js';
 import { PAYLOAD_SCHEMA_VERSION } from './topics.js';
 
+type Entry = number | HistogramSummary;
+
 export interface CameraSnapshot {
-  [metric: string]: number | HistogramSummary | Record<string, number>;
+  /** A metric with a label besides `camera` (frames_dropped_total by reason) is an object keyed by it. */
+  [metric: string]: Entry | Record<string, Entry>;
 }
 
 /** One message on <prefix>/<device>/metrics (schemas/mqtt/metrics.schema.json). */
@@ -27,67 +32,29 @@ export interface SnapshotIdentity {
   readonly session: string;
 }
 
-type Scalar = Gauge<string> | Counter<string>;
-
 /**
- * Reads the seed metrics off the registry, so a snapshot carries exactly
- * what /metrics shows at that moment: gauges and counters as they are,
- * histograms as count, sum and p50/p95/p99 over the interval since the
- * previous snapshot (plus the running totals).
+ * The MQTT view of the camera stats (the other is /metrics): the metrics
+ * camera-metrics.ts marks for the snapshot, so a snapshot carries exactly
+ * what /metrics shows at that moment: gauges and counters as they are
+ * (by reason as an object), histograms as count, sum and p50/p95/p99 over
+ * the interval since the previous snapshot (plus the running totals).
  */
 export class MetricsSnapshotter {
   private seq = 0;
   private lastTakenAt: number;
-  private readonly previous = new Map<string, HistogramState>();
-  private readonly scalars: Record<string, Scalar>;
-  private readonly histograms: Record<string, Histogram<string>>;
+  private readonly previous = new WeakMap<BucketHistogram, HistogramState>();
 
   constructor(
-    private readonly metrics: VigilMetrics,
-    private readonly cameras: readonly string[],
+    private readonly cameras: readonly CameraStats[],
     private readonly identity: SnapshotIdentity,
     private readonly now: () => number = Date.now,
   ) {
     this.lastTakenAt = now();
-    const m = metrics;
-    this.scalars = {
-      box_count: m.boxCount,
-      classifier_frames_processed_total: m.classifierFramesProcessed,
-      detector_disconnected: m.disconnected,
-      detector_disconnected_seconds_total: m.disconnectedSeconds,
-      detector_queue_size: m.queueSize,
-      frames_sent_total: m.framesSent,
-      video_index: m.videoIndex,
-    };
-    this.histograms = {
-      frame_classify_latency: m.frameClassifyLatency,
-      object_classify_latency: m.objectClassifyLatency,
-      frame_duration: m.frameDuration,
-      frame_latency: m.frameLatency,
-    };
   }
 
-  async take(): Promise<MetricsPayload> {
+  take(): MetricsPayload {
     const takenAt = this.now();
-    const cameras: Record<string, CameraSnapshot> = Object.fromEntries(this.cameras.map((c) => [c, {}]));
-    for (const [name, metric] of Object.entries(this.scalars)) {
-      const { values } = await metric.get();
-      for (const camera of this.cameras) (cameras[camera] ?? {})[name] = valueFor(values, camera);
-    }
-    const dropped = await this.metrics.framesDropped.get();
-    for (const camera of this.cameras) {
-      const byReason = Object.fromEntries(dropped.values.filter((v) => v.labels.camera === camera).map((v) => [String(v.labels.reason), v.value]));
-      (cameras[camera] ?? {}).frames_dropped_total = byReason;
-    }
-    for (const [name, metric] of Object.entries(this.histograms)) {
-      const { values } = await metric.get();
-      for (const camera of this.cameras) {
-        const key = `${name}\u0000${camera}`;
-        const state = histogramState(values, camera);
-        (cameras[camera] ?? {})[name] = summarize(state, this.previous.get(key));
-        this.previous.set(key, state);
-      }
-    }
+    const cameras = Object.fromEntries(this.cameras.map((stats) => [stats.camera, this.camera(stats)]));
     const intervalSeconds = (takenAt - this.lastTakenAt) / 1000;
     this.lastTakenAt = takenAt;
     this.seq += 1;
@@ -97,23 +64,26 @@ export class MetricsSnapshotter {
       seq: this.seq,
       timestamp: new Date(takenAt).toISOString(),
       timestamp_ms: takenAt,
-      interval_seconds: Math.round(intervalSeconds * 1000) / 1000,
+      interval_seconds: round(intervalSeconds, 3),
       cameras,
     };
   }
-}
 
-function valueFor(values: readonly MetricValue<string>[], camera: string): number {
-  return values.find((v) => v.labels.camera === camera)?.value ?? 0;
-}
+  private camera(stats: CameraStats): CameraSnapshot {
+    const snapshot: CameraSnapshot = {};
+    for (const metric of CAMERA_METRICS) {
+      if (!metric.inSnapshot) continue;
+      const series = seriesOf<number | BucketHistogram>(metric.read(stats)).map(([label, value]) => [label, this.entry(value)] as const);
+      snapshot[metric.name] = metric.label ? Object.fromEntries(series) : series[0]![1];
+    }
+    return snapshot;
+  }
 
-function histogramState(values: readonly MetricValueWithName<string>[], camera: string): HistogramState {
-  const mine = values.filter((v) => v.labels.camera === camera);
-  const buckets = mine
-    .filter((v) => v.metricName?.endsWith('_bucket'))
-    .map((v) => ({ le: v.labels.le === '+Inf' ? Infinity : Number(v.labels.le), count: v.value }))
-    .sort((a, b) => a.le - b.le);
-  if (buckets.length === 0) return EMPTY_HISTOGRAM;
-  const sum = mine.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0;
-  return { bounds: buckets.map((b) => b.le), counts: buckets.map((b) => b.count), sum };
+  private entry(value: number | BucketHistogram): Entry {
+    if (typeof value === 'number') return value;
+    const state = value.state();
+    const summary = summarize(state, this.previous.get(value));
+    this.previous.set(value, state);
+    return summary;
+  }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { MqttConfig } from '../config/mqtt-schema.js';
 import type { Logger } from '../log.js';
 import type { MqttMetrics } from '../metrics/mqtt-metrics.js';
-import type { VigilMetrics } from '../metrics/registry.js';
+import type { CameraStats } from '../metrics/camera-stats.js';
 import type { FrameResult } from '../core/frame.js';
 import type { ResultSink } from '../core/pipeline-ports.js';
 import { redactUrl } from '../util/redact-url.js';
@@ -20,16 +20,13 @@ import { MqttTopics } from './topics.js';
 export interface MqttPublisherDeps {
   readonly config: MqttConfig;
   readonly device: { readonly id: string; readonly site: string };
-  readonly cameras: readonly string[];
-  readonly metrics: VigilMetrics;
+  /** What the metrics snapshots carry. */
+  readonly cameras: readonly CameraStats[];
   readonly mqttMetrics: MqttMetrics;
   /** Where the spool lives when `config.spool` is on. */
   readonly stateDir: string | undefined;
   readonly logger: Logger;
 }
-
-/** Stop gets this long to publish `offline` and disconnect; the agent's whole shutdown budget is 4.5 s. */
-const STOP_TIMEOUT_MS = 1500;
 
 /**
  * Publishes detections (one message per processed frame) and periodic
@@ -72,10 +69,14 @@ export class MqttPublisher implements ResultSink {
     this.restoreSpool();
     this.link.start();
     // Created here, not in the constructor: the first interval must not include model loading.
-    const { device, metrics, cameras } = this.deps;
-    const snapshotter = new MetricsSnapshotter(metrics, cameras, { device: device.id, site: device.site, session: randomUUID() });
+    const { device, cameras } = this.deps;
+    const snapshotter = new MetricsSnapshotter(cameras, { device: device.id, site: device.site, session: randomUUID() });
     this.snapshotTimer = setInterval(() => {
-      this.publishSnapshot(snapshotter).catch((err: unknown) => logger.error({ err }, 'metrics snapshot failed'));
+      try {
+        this.publishSnapshot(snapshotter);
+      } catch (err) {
+        logger.error({ err }, 'metrics snapshot failed');
+      }
     }, config.metrics_interval * 1000);
     logger.info({ url: redactUrl(config.url), statusTopic: this.topics.status, spool: this.spool?.file ?? null }, 'mqtt publisher started');
   }
@@ -92,13 +93,14 @@ export class MqttPublisher implements ResultSink {
     this.enqueue({ kind: 'detections', topic: this.topics.detections(camera), payload, qos: detections.qos, retain: false });
   }
 
-  async stop(): Promise<void> {
+  /** Publishes `offline` and disconnects within `timeoutMs`, its share of the agent's shutdown budget. */
+  async stop(timeoutMs: number): Promise<void> {
     this.stopped = true;
     clearInterval(this.snapshotTimer);
     const link = this.link;
     if (!link) return;
     const offline: OutboundMessage = { kind: 'status', topic: this.topics.status, payload: Buffer.from('offline'), qos: 1, retain: true, order: -1 };
-    await link.stop(offline, STOP_TIMEOUT_MS);
+    await link.stop(offline, timeoutMs);
     this.deps.mqttMetrics.connected.set(0);
     // What never reached the broker: spooled snapshots wait on disk for the next start; the rest is counted.
     for (const message of this.buffer.takeAll()) {
@@ -107,8 +109,8 @@ export class MqttPublisher implements ResultSink {
     this.updateGauges();
   }
 
-  private async publishSnapshot(snapshotter: MetricsSnapshotter): Promise<void> {
-    const snapshot = await snapshotter.take();
+  private publishSnapshot(snapshotter: MetricsSnapshotter): void {
+    const snapshot = snapshotter.take();
     if (this.stopped) return;
     const payload = JSON.stringify(snapshot);
     const spoolId = this.spool ? `${snapshot.session}:${snapshot.seq}` : undefined;

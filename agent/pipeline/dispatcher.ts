@@ -2,8 +2,8 @@ import type { CapturedFrame } from '../core/frame.js';
 import type { DispatchMode, FrameSource, InferencePool } from '../core/pipeline-ports.js';
 import { errorMessage, ErrorCode, VigilError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { VigilMetrics } from '../metrics/registry.js';
 import type { FrameQueue } from '../queue/frame-queue.js';
+import { LogThrottle } from '../util/log-throttle.js';
 import { SaturationMeter } from './saturation.js';
 import type { SinkFanout } from './sinks.js';
 
@@ -19,6 +19,8 @@ export interface CameraLane {
   readonly source: FrameSource;
   readonly queue: FrameQueue<CapturedFrame>;
   readonly onDemand: boolean;
+  /** Inference failed on one of this lane's frames: the lane's owner counts the drop. */
+  frameFailed(): void;
 }
 
 /** Per camera: results are published in capture order even when several workers finish out of order. */
@@ -40,14 +42,13 @@ export class InferenceDispatcher {
   private readonly lanes: LaneState[] = [];
   private next = 0;
   private running = false;
-  private lastErrorLogAt = 0;
+  private readonly errorLog = new LogThrottle(10_000);
   private readonly saturation = new SaturationMeter(() => performance.now());
   private mode: DispatchMode = 'latency';
 
   constructor(
     private readonly engine: InferencePool,
     private readonly sinks: SinkFanout,
-    private readonly metrics: VigilMetrics,
     private readonly logger: Logger,
   ) {}
 
@@ -72,7 +73,6 @@ export class InferenceDispatcher {
     while (this.engine.hasRoom(this.mode) && (state = this.nextLane())) {
       const { lane } = state;
       const frame = lane.queue.shift()!;
-      this.metrics.queueSize.set({ camera: lane.source.name }, lane.queue.size);
       if (lane.onDemand) lane.source.grantCredit(1);
       this.dispatch(state, frame);
     }
@@ -126,10 +126,8 @@ export class InferenceDispatcher {
       (err: unknown) => {
         // Frames in flight at shutdown are not errors.
         if (!this.running) return;
-        this.metrics.framesDropped.inc({ camera: frame.meta.camera, reason: 'inference_error' });
-        const now = Date.now();
-        if (now - this.lastErrorLogAt > 10_000) {
-          this.lastErrorLogAt = now;
+        state.lane.frameFailed();
+        if (this.errorLog.allow()) {
           const code = err instanceof VigilError ? err.code : ErrorCode.INFERENCE_FAILED;
           this.logger.error({ camera: frame.meta.camera, code, err: errorMessage(err) }, 'frame not analysed');
         }

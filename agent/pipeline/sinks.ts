@@ -1,6 +1,7 @@
-import type { Logger } from '../log.js';
 import type { FrameResult } from '../core/frame.js';
 import type { ResultSink } from '../core/pipeline-ports.js';
+import type { Logger } from '../log.js';
+import { LogThrottle } from '../util/log-throttle.js';
 
 /**
  * Hands each result to every sink. A sink that throws is logged (at most once
@@ -9,7 +10,7 @@ import type { ResultSink } from '../core/pipeline-ports.js';
  * behind their own bounded buffers.
  */
 export class SinkFanout {
-  private readonly lastErrorLog = new Map<string, number>();
+  private readonly errorLog = new LogThrottle(60_000);
 
   constructor(
     private readonly sinks: readonly ResultSink[],
@@ -21,11 +22,7 @@ export class SinkFanout {
       try {
         sink.handle(result);
       } catch (err) {
-        const now = Date.now();
-        if (now - (this.lastErrorLog.get(sink.name) ?? 0) > 60_000) {
-          this.lastErrorLog.set(sink.name, now);
-          this.logger.error({ sink: sink.name, err }, 'result sink failed');
-        }
+        if (this.errorLog.allow(sink.name)) this.logger.error({ sink: sink.name, err }, 'result sink failed');
       }
     }
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bucketQuantile, EMPTY_HISTOGRAM, histogramDelta, summarize, type HistogramState } from '../../agent/mqtt/histogram-summary.js';
+import { bucketQuantile, EMPTY_HISTOGRAM, histogramDelta, type HistogramState } from '../../agent/metrics/bucket-histogram.js';
+import { summarize } from '../../agent/mqtt/histogram-summary.js';
 
 const BOUNDS = [0.01, 0.02, 0.05, Infinity];
 

@@ -1,0 +1,77 @@
+import { CameraSource } from './capture/camera-source.js';
+import type { PreviewImage } from './capture/preview-encoder.js';
+import type { CameraConfig, CaptureConfig } from './config/schema.js';
+import type { TensorRecipe } from './core/detector-recipe.js';
+import type { CapturedFrame, FrameMeta } from './core/frame.js';
+import { CameraHealthTracker } from './health/camera-health.js';
+import type { Logger } from './log.js';
+import type { CameraStats, DropReason } from './metrics/camera-stats.js';
+import type { VigilMetrics } from './metrics/registry.js';
+import type { CameraLane } from './pipeline/dispatcher.js';
+import { FrameQueue } from './queue/frame-queue.js';
+
+export interface CameraPipelineDeps {
+  readonly camera: CameraConfig;
+  readonly capture: CaptureConfig;
+  /** Whether a classifier runs (its confidence series exist from the start). */
+  readonly classifier: boolean;
+  readonly metrics: VigilMetrics;
+  readonly logger: Logger;
+  /** The queue gained a frame: the dispatcher may take it. */
+  readonly onQueued: () => void;
+  /** A JPEG for the live preview, before its frame. */
+  readonly onPreview: (meta: FrameMeta, image: PreviewImage) => void;
+}
+
+/**
+ * One camera, wired: its capture source, its bounded queue, its health for
+ * /readyz and its stats, and the dispatcher lane it is. It owns the frame
+ * counts: every frame sent to the queue and every frame dropped, whatever
+ * the reason.
+ */
+export class CameraPipeline implements CameraLane {
+  readonly source: CameraSource;
+  readonly queue: FrameQueue<CapturedFrame>;
+  readonly health: CameraHealthTracker;
+  readonly onDemand: boolean;
+  private readonly stats: CameraStats;
+
+  constructor(deps: CameraPipelineDeps) {
+    const { camera } = deps;
+    this.onDemand = camera.file_pace === 'on_demand';
+    this.queue = new FrameQueue<CapturedFrame>(camera.queue_capacity, () => this.dropped('queue_full'));
+    this.stats = deps.metrics.addCamera({ camera: camera.name, queueCapacity: camera.queue_capacity, queueSize: () => this.queue.size, classifier: deps.classifier });
+    this.health = new CameraHealthTracker(camera.name, () => performance.now(), () => this.queue.size);
+    this.source = new CameraSource({ camera, capture: deps.capture, logger: deps.logger, stats: this.stats });
+    this.source.on('status', ({ state }) => this.health.onState(state));
+    this.source.on('preview', ({ meta, image }) => deps.onPreview(meta, image));
+    this.source.on('skipped', ({ reason }) => this.dropped(reason));
+    this.source.on('frame', (frame) => {
+      this.health.onFrame();
+      this.stats.framesSent += 1;
+      this.queue.push(frame);
+      deps.onQueued();
+    });
+  }
+
+  get name(): string {
+    return this.source.name;
+  }
+
+  /** `recipe` comes from the loaded detector; pixels go along only when a classifier needs them. */
+  start(recipe: TensorRecipe, sendPixels: boolean): void {
+    this.source.start(recipe, sendPixels);
+  }
+
+  stop(): Promise<void> {
+    return this.source.stop();
+  }
+
+  frameFailed(): void {
+    this.dropped('inference_error');
+  }
+
+  private dropped(reason: DropReason): void {
+    this.stats.framesDropped[reason] += 1;
+  }
+}

@@ -1,0 +1,134 @@
+import type { BucketHistogram } from './bucket-histogram.js';
+import type { CameraStats } from './camera-stats.js';
+
+interface Definition {
+  /** The fleet dashboards' name: a contract, never renamed. */
+  readonly name: string;
+  readonly help: string;
+  /** The label besides `camera`, for a metric with one series per reason, object label or stage. */
+  readonly label?: string;
+  /** Also carried by the MQTT metrics snapshot (config/mqtt-schemas/metrics.schema.json). */
+  readonly inSnapshot: boolean;
+}
+
+export interface CameraScalar extends Definition {
+  /**
+   * `box_count` is `untyped`: promtool's lint rejects any non-histogram
+   * ending in `_count`, and untyped (which the lint skips) keeps the fleet's
+   * name with gauge semantics.
+   */
+  readonly type: 'counter' | 'gauge' | 'untyped';
+  /** The camera's value; by `label` when the metric has one. */
+  read(stats: CameraStats): number | ReadonlyMap<string, number>;
+}
+
+export interface CameraHistogram extends Definition {
+  readonly type: 'histogram';
+  read(stats: CameraStats): BucketHistogram | ReadonlyMap<string, BucketHistogram>;
+}
+
+export type CameraMetric = CameraScalar | CameraHistogram;
+
+/**
+ * Every per-camera metric, in /metrics order: what both views of the
+ * camera stats (prometheus-view.ts, mqtt/metrics-snapshot.ts) publish, so
+ * neither repeats a name or reads the other's output.
+ */
+export const CAMERA_METRICS: readonly CameraMetric[] = [
+  { name: 'box_count', help: 'Boxes (count) in the last processed frame', type: 'untyped', inSnapshot: true, read: (s) => s.boxCount },
+  {
+    name: 'classifier_frames_processed_total',
+    help: 'Frames (count) that completed detection and classification',
+    type: 'counter',
+    inSnapshot: true,
+    read: (s) => s.classifierFramesProcessed,
+  },
+  { name: 'detector_disconnected', help: 'Whether the camera is disconnected (1) or delivering frames (0)', type: 'gauge', inSnapshot: true, read: (s) => s.disconnected },
+  {
+    name: 'detector_disconnected_seconds_total',
+    help: 'Time in seconds the camera has spent disconnected',
+    type: 'counter',
+    inSnapshot: true,
+    read: (s) => s.disconnectedSeconds,
+  },
+  { name: 'detector_queue_size', help: 'Frames (count) waiting in the camera queue for inference', type: 'gauge', inSnapshot: true, read: (s) => s.queueSize },
+  {
+    name: 'detector_queue_capacity',
+    help: 'Frames (count) the camera queue holds at most (detector_queue_size / this = saturation)',
+    type: 'gauge',
+    inSnapshot: false,
+    read: (s) => s.queueCapacity,
+  },
+  {
+    name: 'frame_classify_latency',
+    help: 'Time in seconds to classify all objects of one frame',
+    type: 'histogram',
+    inSnapshot: true,
+    read: (s) => s.frameClassifyLatency,
+  },
+  {
+    name: 'object_classify_latency',
+    help: 'Time in seconds to classify one object (batch time divided by batch size)',
+    type: 'histogram',
+    inSnapshot: true,
+    read: (s) => s.objectClassifyLatency,
+  },
+  {
+    name: 'frame_duration',
+    help: 'Time in seconds from taking a frame off the queue to its results being ready',
+    type: 'histogram',
+    inSnapshot: true,
+    read: (s) => s.frameDuration,
+  },
+  {
+    name: 'frame_latency',
+    help: 'Time in seconds from frame capture to its results being ready, queue wait included',
+    type: 'histogram',
+    inSnapshot: true,
+    read: (s) => s.frameLatency,
+  },
+  { name: 'frames_sent_total', help: 'Frames (count) captured and handed to the queue', type: 'counter', inSnapshot: true, read: (s) => s.framesSent },
+  {
+    name: 'video_index',
+    help: 'Index (count) of the video being read: advances per file, playlist item, loop or reconnect',
+    type: 'gauge',
+    inSnapshot: true,
+    read: (s) => s.videoIndex,
+  },
+  {
+    name: 'frames_dropped_total',
+    help: 'Frames (count) dropped before inference, by reason',
+    type: 'counter',
+    label: 'reason',
+    inSnapshot: true,
+    read: (s) => new Map(Object.entries(s.framesDropped)),
+  },
+  {
+    name: 'detector_inference_seconds',
+    help: 'Time in seconds of one detector run with output decoding and NMS (the input tensor is built on the capture thread)',
+    type: 'histogram',
+    inSnapshot: false,
+    read: (s) => s.detectorInference,
+  },
+  {
+    name: 'detector_batch_frames',
+    help: 'Frames (count) in the detector run each frame was part of: 1 without cross-camera batching (inference.batch_size)',
+    type: 'histogram',
+    inSnapshot: false,
+    read: (s) => s.detectorBatchFrames,
+  },
+  { name: 'objects_detected_total', help: 'Objects (count) detected, by label', type: 'counter', label: 'label', inSnapshot: false, read: (s) => s.objectsDetected },
+  {
+    name: 'prediction_confidence',
+    help: 'Confidence (ratio 0-1) of detections and classifications',
+    type: 'histogram',
+    label: 'stage',
+    inSnapshot: false,
+    read: (s) => new Map(s.classifierConfidence ? [['detector', s.detectorConfidence], ['classifier', s.classifierConfidence]] : [['detector', s.detectorConfidence]]),
+  },
+];
+
+/** What a definition read for one camera, as series: [the value of its own label (undefined without one), value]. */
+export function seriesOf<V extends number | BucketHistogram>(value: V | ReadonlyMap<string, V>): [string | undefined, V][] {
+  return value instanceof Map ? [...(value as ReadonlyMap<string, V>)] : [[undefined, value as V]];
+}

@@ -1,0 +1,65 @@
+import { BucketHistogram } from './bucket-histogram.js';
+
+/**
+ * Bucket upper bounds in seconds for work a device does in 1-200 ms, with a
+ * tail for slow devices and queue wait.
+ */
+export const WORK_BUCKETS = [0.001, 0.002, 0.004, 0.006, 0.008, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1];
+export const LATENCY_BUCKETS = [...WORK_BUCKETS, 2, 5];
+export const CONFIDENCE_BUCKETS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1];
+export const BATCH_BUCKETS = [1, 2, 3, 4, 6, 8, 12, 16];
+
+export const DROP_REASONS = ['queue_full', 'fps_cap', 'inference_error'] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+export interface CameraStatsOptions {
+  readonly camera: string;
+  readonly queueCapacity: number;
+  /** The camera queue's length now: the queue owns that number, the stats only read it. */
+  readonly queueSize: () => number;
+  /** Whether a classifier runs, so prediction_confidence{stage="classifier"} exists from the start. */
+  readonly classifier: boolean;
+}
+
+/**
+ * One camera's numbers: plain fields, each written by one module (noted
+ * below), and read by the two views of them, /metrics (prometheus-view.ts)
+ * and the MQTT metrics snapshot, through camera-metrics.ts. Everything
+ * exists at zero from the moment the camera is configured, so a dashboard
+ * or an absent() alert can tell a new camera from a dead one.
+ */
+export class CameraStats {
+  readonly camera: string;
+  readonly queueCapacity: number;
+  /** camera-pipeline.ts */
+  framesSent = 0;
+  readonly framesDropped: Record<DropReason, number> = { queue_full: 0, fps_cap: 0, inference_error: 0 };
+  /** capture/camera-source.ts */
+  disconnected: 0 | 1 = 0;
+  disconnectedSeconds = 0;
+  videoIndex = 0;
+  /** metrics-sink.ts, from each processed frame. */
+  boxCount = 0;
+  classifierFramesProcessed = 0;
+  readonly objectsDetected = new Map<string, number>();
+  readonly frameClassifyLatency = new BucketHistogram(WORK_BUCKETS);
+  readonly objectClassifyLatency = new BucketHistogram(WORK_BUCKETS);
+  readonly frameDuration = new BucketHistogram(LATENCY_BUCKETS);
+  readonly frameLatency = new BucketHistogram(LATENCY_BUCKETS);
+  readonly detectorInference = new BucketHistogram(WORK_BUCKETS);
+  readonly detectorBatchFrames = new BucketHistogram(BATCH_BUCKETS);
+  readonly detectorConfidence = new BucketHistogram(CONFIDENCE_BUCKETS);
+  readonly classifierConfidence: BucketHistogram | undefined;
+  private readonly queued: () => number;
+
+  constructor(options: CameraStatsOptions) {
+    this.camera = options.camera;
+    this.queueCapacity = options.queueCapacity;
+    this.queued = options.queueSize;
+    this.classifierConfidence = options.classifier ? new BucketHistogram(CONFIDENCE_BUCKETS) : undefined;
+  }
+
+  get queueSize(): number {
+    return this.queued();
+  }
+}
