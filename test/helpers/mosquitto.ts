@@ -4,7 +4,8 @@ import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as mqttConnect, type IClientOptions, type MqttClient } from 'mqtt';
-import { freePort, waitFor } from './wait.js';
+import { freePort, PortTakenError, startOnFreePorts } from './ports.js';
+import { waitFor } from './wait.js';
 
 const MOSQUITTO = '/usr/sbin/mosquitto';
 const MOSQUITTO_PASSWD = '/usr/bin/mosquitto_passwd';
@@ -95,7 +96,12 @@ export class Mosquitto {
     private readonly confFile: string,
   ) {}
 
-  static async start(options: MosquittoOptions = {}): Promise<Mosquitto> {
+  /** Starts a broker on free ports; on ports another process took meanwhile, again on fresh ones. */
+  static start(options: MosquittoOptions = {}): Promise<Mosquitto> {
+    return startOnFreePorts(() => Mosquitto.startOnce(options));
+  }
+
+  private static async startOnce(options: MosquittoOptions): Promise<Mosquitto> {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-mosquitto-'));
     try {
       const port = await freePort();
@@ -192,6 +198,7 @@ export class Mosquitto {
 
   private async launch(): Promise<void> {
     if (this.removed) throw new Error('this broker was stopped');
+    const from = this.output.length;
     const child = spawn(MOSQUITTO, ['-c', this.confFile], { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     this.child = child;
     this.frozen = false;
@@ -207,7 +214,8 @@ export class Mosquitto {
     child.stdout!.on('data', (c: Buffer) => (this.output += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (this.output += c.toString()));
     const ports = [this.port, this.tlsPort, this.wsPort].filter((p): p is number => p !== undefined);
-    const ready = async (): Promise<boolean> => (await Promise.all(ports.map(portOpen))).every(Boolean);
+    // "running" is logged once every listener is open: a port that answers before it may be another process's.
+    const ready = async (): Promise<boolean> => / running\n/.test(this.output.slice(from)) && (await Promise.all(ports.map(portOpen))).every(Boolean);
     try {
       await waitFor(async () => !this.running || (await ready()), `mosquitto listening on ${ports.join(', ')}`, READY_TIMEOUT_MS, 50);
     } catch (err) {
@@ -215,7 +223,8 @@ export class Mosquitto {
     }
     if (!this.running) {
       await this.exited;
-      throw new Error(`mosquitto exited (code ${child.exitCode}, signal ${child.signalCode}) before listening\n--- mosquitto log ---\n${this.output}`);
+      const message = `mosquitto exited (code ${child.exitCode}, signal ${child.signalCode}) before listening\n--- mosquitto log ---\n${this.output}`;
+      throw this.output.slice(from).includes('Address already in use') ? new PortTakenError(message) : new Error(message);
     }
   }
 

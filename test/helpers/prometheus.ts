@@ -2,11 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitFor } from './wait.js';
+import { waitFor } from './wait.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const READY_TIMEOUT_MS = 20_000;
 const STOP_GRACE_MS = 5000;
+/** The web server's line once bound (Prometheus 2.x logfmt): `msg="Listening on" address=127.0.0.1:PORT`. */
+const LISTENING = /msg="Listening on" address=127\.0\.0\.1:(\d+)/;
 
 /** The body of a Prometheus HTTP API reply (`/api/v1/…`). */
 export interface ApiResponse<T> {
@@ -49,17 +51,20 @@ function orphanGuard(pid: number, dir: string): ChildProcess {
 
 /**
  * A real Prometheus server (Debian's /usr/bin/prometheus) with the given
- * config, its TSDB in a temp folder, listening on a free port on 127.0.0.1.
- * Relative paths in the config resolve against the temp folder, so pass
- * absolute rule_files. Its log is kept for failure messages.
+ * config, its TSDB in a temp folder, listening on 127.0.0.1 on a port the
+ * kernel gave it (it binds port 0 and logs the port; no other process can
+ * take it between choosing and binding). Relative paths in the config
+ * resolve against the temp folder, so pass absolute rule_files. Its log is
+ * kept for failure messages.
  */
 export class PrometheusServer {
   private output = '';
   private removed = false;
+  /** Set once Prometheus logged where it listens. */
+  private boundPort = 0;
 
   private constructor(
     readonly dir: string,
-    readonly port: number,
     private readonly child: ChildProcess,
     private readonly exited: Promise<void>,
   ) {
@@ -72,12 +77,11 @@ export class PrometheusServer {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-prometheus-'));
     let server: PrometheusServer | undefined;
     try {
-      const port = await freePort();
       const configFile = join(dir, 'prometheus.yml');
       writeFileSync(configFile, configYaml);
       const child = spawn(
         PROMETHEUS,
-        [`--config.file=${configFile}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=info'],
+        [`--config.file=${configFile}`, `--storage.tsdb.path=${join(dir, 'data')}`, '--web.listen-address=127.0.0.1:0', '--log.level=info'],
         { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
       );
       const exited = new Promise<void>((resolve) => {
@@ -86,17 +90,24 @@ export class PrometheusServer {
       });
       const guard = child.pid !== undefined ? orphanGuard(child.pid, dir) : null;
       child.once('exit', () => guard?.kill('SIGKILL'));
-      server = new PrometheusServer(dir, port, child, exited);
-      child.once('error', (err) => (server!.output += `[spawn error: ${err.message}]\n`));
-      await waitFor(async () => !server!.running || (await fetch(`${server!.url}/-/ready`)).ok, `prometheus ready on port ${port}`, READY_TIMEOUT_MS, 100);
-      if (!server.running) throw new Error(`prometheus exited (code ${child.exitCode}) before it was ready`);
-      return server;
+      const s = new PrometheusServer(dir, child, exited);
+      server = s;
+      child.once('error', (err) => (s.output += `[spawn error: ${err.message}]\n`));
+      const listening = await waitFor(() => !s.running || LISTENING.exec(s.output), 'prometheus to log its port', READY_TIMEOUT_MS, 50);
+      if (listening !== true) s.boundPort = Number(listening[1]);
+      await waitFor(async () => !s.running || (await fetch(`${s.url}/-/ready`)).ok, `prometheus ready on port ${s.port}`, READY_TIMEOUT_MS, 100);
+      if (!s.running) throw new Error(`prometheus exited (code ${child.exitCode}) before it was ready`);
+      return s;
     } catch (err) {
       const log = server?.log() ?? '';
       if (server) await server.stop();
       else rmSync(dir, { recursive: true, force: true });
       throw new Error(`${(err as Error).message}\n--- prometheus log ---\n${log}`, { cause: err });
     }
+  }
+
+  get port(): number {
+    return this.boundPort;
   }
 
   get url(): string {

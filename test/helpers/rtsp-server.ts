@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { media, REPO_ROOT } from './testdata.js';
+import { freePort, PortTakenError, startOnFreePorts } from './ports.js';
 import { waitFor } from './wait.js';
 
 /**
@@ -21,21 +22,38 @@ export function h264TestFile(seconds = 4): string {
   return file;
 }
 
-/** Debian's gst-rtsp-server through python3-gi (test/helpers/rtsp_server.py), on a port of the test's choosing. */
+/**
+ * Debian's gst-rtsp-server through python3-gi (test/helpers/rtsp_server.py).
+ * The first start takes a free port (test/helpers/ports.ts; another one if it
+ * was taken meanwhile); each later start, after a kill, the same port, so the
+ * agent's camera URL stays valid.
+ */
 export class RtspServer {
   private child: ChildProcess | null = null;
+  private boundPort: number | undefined;
 
-  constructor(
-    readonly port: number,
-    private readonly file: string,
-  ) {}
+  constructor(private readonly file: string) {}
+
+  get port(): number {
+    if (this.boundPort === undefined) throw new Error('the rtsp server has no port before its first start()');
+    return this.boundPort;
+  }
 
   get url(): string {
     return `rtsp://127.0.0.1:${this.port}/cam`;
   }
 
   async start(): Promise<void> {
-    const child = spawn('/usr/bin/python3', [join(REPO_ROOT, 'test/helpers/rtsp_server.py'), '--port', String(this.port), '--file', this.file], {
+    if (this.boundPort !== undefined) return this.launch(this.boundPort);
+    await startOnFreePorts(async () => {
+      const port = await freePort();
+      await this.launch(port);
+      this.boundPort = port;
+    });
+  }
+
+  private async launch(port: number): Promise<void> {
+    const child = spawn('/usr/bin/python3', [join(REPO_ROOT, 'test/helpers/rtsp_server.py'), '--port', String(port), '--file', this.file], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
@@ -43,7 +61,9 @@ export class RtspServer {
     child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
     await waitFor(() => out.includes('READY') || child.exitCode !== null, 'rtsp server start', 15_000);
-    if (!out.includes('READY')) throw new Error(`rtsp server failed: ${out}`);
+    if (out.includes('READY')) return;
+    const message = `rtsp server failed on port ${port}: ${out}`;
+    throw out.includes('cannot listen') ? new PortTakenError(message) : new Error(message);
   }
 
   freeze(): void {

@@ -6,7 +6,7 @@ import type { FrameHeader } from '../../agent/preview/frame-message.js';
 import { AgentProcess, agentConfigYaml } from '../helpers/agent-process.js';
 import { h264TestFile, RtspServer } from '../helpers/rtsp-server.js';
 import { REPO_ROOT } from '../helpers/testdata.js';
-import { freePort, waitFor } from '../helpers/wait.js';
+import { waitFor } from '../helpers/wait.js';
 
 const STALL_SECONDS = 3;
 const CANVAS = 'canvas.view[data-camera=gate]';
@@ -69,7 +69,7 @@ describe('preview in a browser', () => {
   };
 
   beforeAll(async () => {
-    server = new RtspServer(await freePort(), h264TestFile());
+    server = new RtspServer(h264TestFile());
     await server.start();
     const [started, launched] = await Promise.all([
       AgentProcess.start(

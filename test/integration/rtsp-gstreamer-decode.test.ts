@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentProcess, agentConfigYaml } from '../helpers/agent-process.js';
 import { sampleValue } from '../helpers/metrics-text.js';
 import { h264TestFile, RtspServer } from '../helpers/rtsp-server.js';
-import { freePort, waitFor } from '../helpers/wait.js';
+import { waitFor } from '../helpers/wait.js';
 
 const STALL_SECONDS = 3;
 
@@ -20,7 +20,7 @@ describe('RTSP through a GStreamer decode pipeline (decoder: software)', () => {
   const disconnected = (): Promise<number> => metric('detector_disconnected');
 
   beforeAll(async () => {
-    server = new RtspServer(await freePort(), h264TestFile());
+    server = new RtspServer(h264TestFile());
     await server.start();
     agent = await AgentProcess.start(
       agentConfigYaml(

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentProcess, agentConfigYaml } from '../helpers/agent-process.js';
 import { sampleValue } from '../helpers/metrics-text.js';
+import { freePort } from '../helpers/ports.js';
 import { h264TestFile, RtspServer } from '../helpers/rtsp-server.js';
-import { freePort, waitFor } from '../helpers/wait.js';
+import { waitFor } from '../helpers/wait.js';
 
 const STALL_SECONDS = 3;
 
@@ -19,7 +20,7 @@ describe('RTSP capture: disconnect, reconnect, freeze', () => {
   const disconnected = (camera: string): Promise<number> => metric('detector_disconnected', camera);
 
   beforeAll(async () => {
-    server = new RtspServer(await freePort(), h264TestFile());
+    server = new RtspServer(h264TestFile());
     await server.start();
     const deadPort = await freePort();
     const reconnect = '    reconnect: { initial_seconds: 0.5, max_seconds: 2 }\n';

@@ -5,9 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentProcess, agentConfigYaml } from '../helpers/agent-process.js';
 import { parseMetrics, sampleValue, type Sample } from '../helpers/metrics-text.js';
 import { Mosquitto, MqttRecorder } from '../helpers/mosquitto.js';
+import { freePort } from '../helpers/ports.js';
 import { h264TestFile, RtspServer } from '../helpers/rtsp-server.js';
 import { media, REPO_ROOT } from '../helpers/testdata.js';
-import { freePort, waitFor } from '../helpers/wait.js';
+import { waitFor } from '../helpers/wait.js';
 import { planChaos, type FaultKind } from './chaos-plan.js';
 import { median, percentile } from '../../agent/util/numbers.js';
 import { disconnectEpisodes, faultOutcomes, memoryTimeline, rssSummary, type FaultOutcome, type InjectedFault, type SoakSample } from './soak-report.js';
@@ -134,7 +135,7 @@ describe(`soak under chaos (${PROFILE.name} profile: ${PROFILE.fileFrames} file 
   }
 
   beforeAll(async () => {
-    rtsp = new RtspServer(await freePort(), h264TestFile());
+    rtsp = new RtspServer(h264TestFile());
     await rtsp.start();
     broker = await Mosquitto.start({ persistence: true });
     const topics = [`vigil/${DEVICE}/metrics`, `vigil/${DEVICE}/status`];
