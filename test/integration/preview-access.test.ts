@@ -6,8 +6,9 @@ import WebSocket from 'ws';
 import { parseFrameMessage } from '../../agent/preview/frame-message.js';
 import { AgentProcess, agentConfigYaml } from '../helpers/agent-process.js';
 import { parseMetrics, sampleValue, type Sample } from '../helpers/metrics-text.js';
+import { freePort } from '../helpers/ports.js';
 import { media, REPO_ROOT } from '../helpers/testdata.js';
-import { freePort, waitFor } from '../helpers/wait.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** Characters that must survive the query string and the cookie (+ / = are the usual base64 ones). */
 const TOKEN = 'pr3view+t0ken/with=chars';
@@ -24,7 +25,8 @@ function config(http: string, camera: string, extra = ''): string {
 }
 
 /** The file camera at 5 fps: enough frames for the preview, little CPU for three agents at once. */
-const fileCamera = `  - name: ${CAMERA}\n    url: ${media('vtest.avi')}\n    fps_cap: 5\n`;
+const FILE_FPS = 5;
+const fileCamera = `  - name: ${CAMERA}\n    url: ${media('vtest.avi')}\n    fps_cap: ${FILE_FPS}\n`;
 
 interface TextMessage {
   readonly type: string;
@@ -152,6 +154,7 @@ describe('preview access control', () => {
   const wsUrl = (agent: AgentProcess, query = ''): string => `ws://127.0.0.1:${agent.port}/ws${query}`;
   const clients = async (): Promise<number> => sampleValue(await openAgent.metrics(), 'preview_clients') ?? NaN;
   const framesSent = async (): Promise<number> => sampleValue(await openAgent.metrics(), 'preview_frames_sent_total', { camera: CAMERA }) ?? 0;
+  const framesCaptured = async (): Promise<number> => sampleValue(await openAgent.metrics(), 'frames_sent_total', { camera: CAMERA }) ?? 0;
 
   beforeAll(async () => {
     const deadCamera = `  - name: ${CAMERA}\n    url: rtsp://127.0.0.1:${await freePort()}/nothing\n    reconnect: { initial_seconds: 1, max_seconds: 5 }\n`;
@@ -346,10 +349,11 @@ describe('preview access control', () => {
     it('sends (and encodes) frames only while a viewer watches the camera', async () => {
       await waitFor(async () => (await clients()) === 0, 'no viewers', 5000);
       const before = await framesSent();
+      const capturedBefore = await framesCaptured();
       const viewer = track(await Viewer.open(wsUrl(openAgent)));
       await viewer.hello();
-      // Connected, watching nothing, for 2 s: the camera is processed (fps > 0) but no frame goes out.
-      await new Promise((resolve) => setTimeout(resolve, 2000));
+      // Connected, watching nothing, for ten frames of the camera: it is processed (fps > 0) but no frame goes out.
+      await waitFor(async () => (await framesCaptured()) >= capturedBefore + 10, 'ten frames captured while the viewer watches nothing', 30_000);
       const stats = viewer.texts.filter((t) => t.type === 'stats').at(-1) as { cameras: Record<string, { fps: number }> } | undefined;
       expect(stats?.cameras[CAMERA]?.fps).toBeGreaterThan(0);
       expect(viewer.frames).toHaveLength(0);
@@ -366,12 +370,20 @@ describe('preview access control', () => {
       expect(bystander.frames).toHaveLength(0);
       await bystander.close();
 
-      // Watching nothing again stops them.
+      // Watching nothing again stops them: from the camera's next frame on, with the
+      // frames in flight arrived, none is sent or received while it delivers eight more.
       viewer.send(watch());
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      const capturedAtUnwatch = await framesCaptured();
+      await waitFor(
+        async () => (await framesCaptured()) > capturedAtUnwatch && viewer.frames.length === (await framesSent()) - before,
+        'a frame captured after the unwatch, and the frames in flight arrived',
+        10_000,
+        20,
+      );
       const received = viewer.frames.length;
       const counted = await framesSent();
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const capturedAfter = await framesCaptured();
+      await waitFor(async () => (await framesCaptured()) >= capturedAfter + 8, `eight more frames (${8 / FILE_FPS} s) captured`, 30_000);
       expect(viewer.frames.length).toBe(received);
       expect(await framesSent()).toBe(counted);
       await viewer.close();

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CameraHealth } from '../../agent/health/camera-health.js';
 import { AgentProcess, agentConfigYaml } from '../helpers/agent-process.js';
+import { freePort } from '../helpers/ports.js';
 import { media } from '../helpers/testdata.js';
-import { freePort, waitFor } from '../helpers/wait.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface ReadyzBody {
   ready: boolean;
@@ -51,10 +52,17 @@ describe('health endpoints', () => {
     expect(body.reasons[0]).toMatch(/^camera dead disconnected for \d+(\.\d+)? s$/);
     const plaza = body.cameras.find((c) => c.camera === 'plaza')!;
     expect(plaza).toMatchObject({ state: 'connected', connected: true, disconnected_seconds: 0 });
-    expect(plaza.fps).toBeGreaterThan(8);
-    expect(plaza.fps).toBeLessThan(12);
-    expect(plaza.last_frame_age_seconds).toBeLessThan(0.5);
     expect(plaza.queue_size).toBeLessThanOrEqual(4);
+    // fps is measured over a window, so one reading on a busy machine can catch a late frame:
+    // wait for a reading of ~10 fps with a fresh last frame rather than judge a single one.
+    await waitFor(
+      async () => {
+        const now = (await readyz()).body.cameras.find((c) => c.camera === 'plaza')!;
+        return now.fps > 8 && now.fps < 12 && now.last_frame_age_seconds !== null && now.last_frame_age_seconds < 0.5;
+      },
+      'plaza at ~10 fps with a frame younger than 0.5 s',
+      10_000,
+    );
     expect(body.cameras.find((c) => c.camera === 'dead')).toMatchObject({ state: 'disconnected', connected: false, last_frame_age_seconds: null, fps: 0 });
   }, 60_000);
 });

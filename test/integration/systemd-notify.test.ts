@@ -5,6 +5,9 @@ import { media } from '../helpers/testdata.js';
 import { waitFor } from '../helpers/wait.js';
 
 const WATCHDOG_USEC = 1_000_000;
+/** systemd's deadline between two pings, and the agent's ping period: half of it. */
+const WATCHDOG_MS = WATCHDOG_USEC / 1000;
+const PING_MS = WATCHDOG_MS / 2;
 const camera = `  - name: plaza\n    url: ${media('vtest.avi')}\n`;
 
 /**
@@ -40,13 +43,18 @@ describe('sd_notify', () => {
     expect(res.status).toBe(200);
 
     const from = Date.now();
-    await waitFor(() => s.withKey('WATCHDOG').filter((w) => w.t >= from).length >= 6, '6 watchdog pings', 10_000);
+    await waitFor(() => s.withKey('WATCHDOG').filter((w) => w.t >= from).length >= 6, '6 watchdog pings', 20 * PING_MS);
     const pings = s.withKey('WATCHDOG').filter((w) => w.t >= from);
     const gaps = pings.slice(1).map((p, i) => p.t - pings[i]!.t);
+    // Every ping within systemd's deadline, and at half of it on average: one ping
+    // delayed by a busy machine must not fail the test, as it would not kill the agent.
     for (const gap of gaps) {
-      expect(gap).toBeGreaterThan(300);
-      expect(gap).toBeLessThan(800);
+      expect(gap, `gaps ${gaps.join(', ')} ms`).toBeGreaterThan(0.6 * PING_MS);
+      expect(gap, `gaps ${gaps.join(', ')} ms`).toBeLessThan(WATCHDOG_MS);
     }
+    const meanGap = (pings.at(-1)!.t - pings[0]!.t) / gaps.length;
+    expect(meanGap, `gaps ${gaps.join(', ')} ms`).toBeGreaterThan(0.8 * PING_MS);
+    expect(meanGap, `gaps ${gaps.join(', ')} ms`).toBeLessThan(1.3 * PING_MS);
 
     const stoppedAt = Date.now();
     expect(await agent.stop()).toBe(0);
@@ -71,8 +79,10 @@ describe('sd_notify', () => {
     expect(body.inference.stuck).toBe(true);
     expect(body.inference.oldest_run_seconds).toBeGreaterThan(2);
     expect(body.reasons.join()).toMatch(/inference run in progress/);
-    // Four ping intervals' worth of silence: systemd (WatchdogSec=1) would have restarted us by now.
-    await waitFor(() => Date.now() - noticedAt >= 2500, '2.5 s of watching', 5000);
+    // Five ping periods of silence: systemd would have restarted us by now. Watching
+    // silence takes time by nature; the span follows from the watchdog setting.
+    const silenceMs = 5 * PING_MS;
+    await waitFor(() => Date.now() - noticedAt >= silenceMs, `${silenceMs} ms of watching`, 2 * silenceMs);
     expect(s.withKey('WATCHDOG').filter((w) => w.t > noticedAt + 100)).toEqual([]);
   }, 60_000);
 });
