@@ -61,7 +61,7 @@ install_app() {
   # The agent only: dist/bench and dist/tools are for a checkout, not a device.
   mkdir -p "$stage/dist"
   cp -a dist/agent "$stage/dist/"
-  cp -a package.json package-lock.json .npmrc README.md config "$stage/"
+  cp -a package.json package-lock.json .npmrc README.md docs config "$stage/"
   local addon
   for addon in sd-notify/sd_notify tensor-kernel/tensor_kernel; do
     mkdir -p "$stage/native/${addon%/*}/build/Release"
@@ -96,8 +96,10 @@ install_config() {
   if [[ -f $ETC/agent.yaml ]]; then
     log "keeping /etc/vigil/agent.yaml"
   else
-    # The example finds its models through ${VIGIL_MODELS:-…}: on a device they are in /opt/vigil/models.
-    sed 's#\${VIGIL_MODELS:-[^}]*}#/opt/vigil/models#' config/agent.example.yaml > "$ETC/agent.yaml"
+    # The example finds its models through ${VIGIL_MODELS:-…}: on a device they are in /opt/vigil/models,
+    # and editors find the config's JSON Schema in the installed app.
+    sed -e 's#\${VIGIL_MODELS:-[^}]*}#/opt/vigil/models#' -e 's#\$schema=\./agent\.schema\.json#$schema=/opt/vigil/config/agent.schema.json#' \
+      config/agent.example.yaml > "$ETC/agent.yaml"
     chmod 0640 "$ETC/agent.yaml"
     chgrp "$(group_id "$USER_NAME")" "$ETC/agent.yaml"
     log "wrote /etc/vigil/agent.yaml from config/agent.example.yaml: edit it, then: systemctl restart vigil"

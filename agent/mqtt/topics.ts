@@ -1,4 +1,4 @@
-/** The topic contract (README "MQTT topics"); consumers subscribe to these, so they must not change. */
+/** The topic contract (docs/mqtt.md); consumers subscribe to these, so they must not change. */
 export class MqttTopics {
   private readonly base: string;
 

@@ -281,7 +281,7 @@ describe('odd frame sizes and formats', () => {
   // OpenCV 4.6's FFmpeg backend keeps the first frame size: the 320x240 frames come out as
   // 640x480 Mats with the small picture smeared over the top (opencv/opencv#27116), and nothing
   // it reports (CAP_PROP_FRAME_WIDTH included) changes. GStreamer renegotiates, so vigil's
-  // `decoder: software|nvv4l2` pipelines handle a camera that changes resolution; the README says so.
+  // `decoder: software|nvv4l2` pipelines handle a camera that changes resolution; docs/limitations.md says so.
   it('a resolution change mid-stream (640x480 then 320x240 in one MPEG-TS, GStreamer decode as `decoder: software` builds it): frames of both sizes are analysed, boxes fit each size', async () => {
     const first = clip('a.ts', { seconds: 2, vf: 'scale=640:480', codec: [...H264, '-f', 'mpegts'] });
     const second = clip('b.ts', { start: 2, seconds: 2, vf: 'scale=320:240', codec: [...H264, '-f', 'mpegts'] });

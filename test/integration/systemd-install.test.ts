@@ -62,6 +62,10 @@ describe('systemd install script', () => {
     expect(lstatSync(join(root, 'etc/systemd/system/multi-user.target.wants/vigil.service')).isSymbolicLink()).toBe(true);
     expect(readFileSync(join(root, 'etc/vigil/agent.yaml'), 'utf8')).toContain('model: /opt/vigil/models/yolox_nano.onnx');
     expect(existsSync(join(root, 'opt/vigil/models/yolox_nano.onnx'))).toBe(true);
+    // Editors find the installed JSON Schema, and the README's links into docs/ resolve on the device.
+    expect(readFileSync(join(root, 'etc/vigil/agent.yaml'), 'utf8')).toMatch(/^# yaml-language-server: \$schema=\/opt\/vigil\/config\/agent\.schema\.json$/m);
+    expect(existsSync(join(root, 'opt/vigil/config/agent.schema.json'))).toBe(true);
+    expect(existsSync(join(root, 'opt/vigil/docs/configuration.md'))).toBe(true);
     expect(existsSync(join(root, 'opt/vigil/dist/agent/preview/viewer/index.html')), 'the preview viewer').toBe(true);
     expect(existsSync(join(root, 'opt/vigil/dist/bench')), 'no benchmark on a device').toBe(false);
 
