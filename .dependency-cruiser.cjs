@@ -9,7 +9,8 @@ const LAYERS = [
   ['core'],
   ['util', 'errors', 'log', 'version'],
   ['config', 'lifecycle'],
-  ['metrics', 'queue', 'model-tools'],
+  // tracking and analytics are pure: core's types in, core's scene types out.
+  ['metrics', 'queue', 'model-tools', 'tracking', 'analytics'],
   // The three stages meet only through core's ports; the composition root wires them.
   ['capture', 'inference', 'pipeline'],
   ['health', 'mqtt', 'preview', 'http', 'systemd'],

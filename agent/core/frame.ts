@@ -1,4 +1,5 @@
 import type { Box } from './letterbox.js';
+import type { SceneUpdate } from './scene.js';
 
 /** What travels with every frame; pixel data travels beside it as a transferred ArrayBuffer. */
 export interface FrameMeta {
@@ -30,6 +31,8 @@ export interface DetectedObject {
   /** [x1, y1, x2, y2] in source pixels. */
   readonly box: Box;
   readonly class: { readonly label: string; readonly score: number } | null;
+  /** The confirmed track this detection belongs to, once tracking ran; null for none (yet). */
+  readonly trackId?: number | null;
 }
 
 export interface InferenceTimings {
@@ -60,6 +63,8 @@ export interface FrameResult {
   /** Main-thread clock (performance.now()) when the frame left the queue and when results were ready. */
   readonly dequeuedAt: number;
   readonly completedAt: number;
+  /** Tracks, zones and lines for this frame, when the camera is tracked (issue 15). */
+  readonly scene?: SceneUpdate;
 }
 
 /** Epoch milliseconds with sub-millisecond precision, comparable across worker threads. */
