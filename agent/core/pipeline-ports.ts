@@ -1,4 +1,5 @@
-import type { CapturedFrame, FrameResult, InferenceOutcome } from './frame.js';
+import type { CapturedFrame, DetectedObject, FrameResult, InferenceOutcome } from './frame.js';
+import type { SceneUpdate, TrackedObject } from './scene.js';
 
 /**
  * The small interfaces the pipeline meets its neighbours through, so that
@@ -30,4 +31,32 @@ export interface InferencePool {
 export interface ResultSink {
   readonly name: string;
   handle(result: FrameResult): void;
+  /**
+   * A tracked camera's scene update: right after `handle` for every frame
+   * whose result has a `scene`, and on its own when the camera disconnected
+   * or its video changed (every track ended; nothing else in it).
+   */
+  handleScene?(camera: string, update: SceneUpdate): void;
+}
+
+/**
+ * A camera's tracker as the pipeline sees it (agent/tracking's Tracker
+ * satisfies it): detections in, confirmed tracks out.
+ */
+export interface SceneTracker {
+  /** Confirmed tracks matched this frame; objectIndex is an index into `detections`. */
+  update(detections: readonly Pick<DetectedObject, 'box' | 'score' | 'label'>[]): TrackedObject[];
+  /** Track ids removed during the last update or clear. */
+  readonly ended: readonly number[];
+  /** Confirmed tracks alive, matched or lost. */
+  readonly activeCount: number;
+  /** Every track ends (ids then in `ended`); ids keep counting. */
+  clear(): void;
+}
+
+/** A camera's zone and line analytics as the pipeline sees it (agent/analytics' SceneAnalytics satisfies it). */
+export interface SceneAnalyser {
+  update(frame: { width: number; height: number; at: number }, tracks: readonly TrackedObject[], ended: readonly number[], tracksActive: number): SceneUpdate;
+  /** The camera's tracks ended at `at` (epoch ms): visits close at each track's last seen time. */
+  end(at: number, ended: readonly number[]): SceneUpdate;
 }

@@ -5,8 +5,12 @@ interface Definition {
   /** The fleet dashboards' name: a contract, never renamed. */
   readonly name: string;
   readonly help: string;
-  /** The label besides `camera`, for a metric with one series per reason, object label or stage. */
-  readonly label?: string;
+  /**
+   * The labels besides `camera`, outermost first, for a metric with one
+   * series per reason, object label, stage, zone…: read() then gives maps
+   * nested one level per label (zone → label → value).
+   */
+  readonly labels?: readonly string[];
   /** Also carried by the MQTT metrics snapshot (config/mqtt-schemas/metrics.schema.json). */
   readonly inSnapshot: boolean;
 }
@@ -18,14 +22,17 @@ export interface CameraScalar extends Definition {
    * name with gauge semantics.
    */
   readonly type: 'counter' | 'gauge' | 'untyped';
-  /** The camera's value; by `label` when the metric has one. */
-  read(stats: CameraStats): number | ReadonlyMap<string, number>;
+  /** The camera's value, by `labels` when the metric has them; undefined: no series for this camera. */
+  read(stats: CameraStats): Nested<number> | undefined;
 }
 
 export interface CameraHistogram extends Definition {
   readonly type: 'histogram';
-  read(stats: CameraStats): BucketHistogram | ReadonlyMap<string, BucketHistogram>;
+  read(stats: CameraStats): Nested<BucketHistogram> | undefined;
 }
+
+/** A value, or values keyed by a label's value, one map level per label. */
+export type Nested<V> = V | ReadonlyMap<string, Nested<V>>;
 
 export type CameraMetric = CameraScalar | CameraHistogram;
 
@@ -99,7 +106,7 @@ export const CAMERA_METRICS: readonly CameraMetric[] = [
     name: 'frames_dropped_total',
     help: 'Frames (count) dropped before inference, by reason',
     type: 'counter',
-    label: 'reason',
+    labels: ['reason'],
     inSnapshot: true,
     read: (s) => new Map(Object.entries(s.framesDropped)),
   },
@@ -117,18 +124,62 @@ export const CAMERA_METRICS: readonly CameraMetric[] = [
     inSnapshot: false,
     read: (s) => s.detectorBatchFrames,
   },
-  { name: 'objects_detected_total', help: 'Objects (count) detected, by label', type: 'counter', label: 'label', inSnapshot: false, read: (s) => s.objectsDetected },
+  { name: 'objects_detected_total', help: 'Objects (count) detected, by label', type: 'counter', labels: ['label'], inSnapshot: false, read: (s) => s.objectsDetected },
   {
     name: 'prediction_confidence',
     help: 'Confidence (ratio 0-1) of detections and classifications',
     type: 'histogram',
-    label: 'stage',
+    labels: ['stage'],
     inSnapshot: false,
     read: (s) => new Map(s.classifierConfidence ? [['detector', s.detectorConfidence], ['classifier', s.classifierConfidence]] : [['detector', s.detectorConfidence]]),
   },
+  // Tracking, zones and lines (issue 15), on tracked cameras only; label values come from the config and the detector's labels (docs/metrics.md#cardinality).
+  {
+    name: 'objects_tracked_total',
+    help: 'Distinct objects (count) tracked: tracks confirmed, by label',
+    type: 'counter',
+    labels: ['label'],
+    inSnapshot: false,
+    read: (s) => s.scene?.objectsTracked,
+  },
+  { name: 'tracks_active', help: 'Tracks (count) alive now: confirmed, seen or briefly lost', type: 'gauge', inSnapshot: false, read: (s) => s.scene?.tracksActive },
+  {
+    name: 'zone_objects',
+    help: 'Objects (count) inside the zone now, by label',
+    type: 'gauge',
+    labels: ['zone', 'label'],
+    inSnapshot: false,
+    read: (s) => s.scene?.zoneObjects,
+  },
+  {
+    name: 'zone_entries_total',
+    help: 'Entries (count) of tracked objects into the zone, by label',
+    type: 'counter',
+    labels: ['zone', 'label'],
+    inSnapshot: false,
+    read: (s) => s.scene?.zoneEntries,
+  },
+  {
+    name: 'zone_dwell_seconds',
+    help: 'Time in seconds a tracked object spent in the zone, observed when it leaves or its track ends inside',
+    type: 'histogram',
+    labels: ['zone', 'label'],
+    inSnapshot: false,
+    read: (s) => s.scene?.zoneDwell,
+  },
+  {
+    name: 'line_crossings_total',
+    help: 'Crossings (count) of the line by tracked objects, by direction and label',
+    type: 'counter',
+    labels: ['line', 'direction', 'label'],
+    inSnapshot: false,
+    read: (s) => s.scene?.lineCrossings,
+  },
 ];
 
-/** What a definition read for one camera, as series: [the value of its own label (undefined without one), value]. */
-export function seriesOf<V extends number | BucketHistogram>(value: V | ReadonlyMap<string, V>): [string | undefined, V][] {
-  return value instanceof Map ? [...(value as ReadonlyMap<string, V>)] : [[undefined, value as V]];
+/** What a definition read for one camera, as series: [the values of its own labels in order (none without), value]. */
+export function seriesOf<V extends number | BucketHistogram>(value: Nested<V> | undefined): [string[], V][] {
+  if (value === undefined) return [];
+  if (!(value instanceof Map)) return [[[], value as V]];
+  return [...(value as ReadonlyMap<string, Nested<V>>)].flatMap(([key, inner]) => seriesOf(inner).map(([keys, v]): [string[], V] => [[key, ...keys], v]));
 }

@@ -1,4 +1,5 @@
 import { BucketHistogram } from './bucket-histogram.js';
+import { SceneStats, type SceneSeriesOptions } from './scene-stats.js';
 
 /**
  * Bucket upper bounds in seconds for work a device does in 1-200 ms, with a
@@ -19,6 +20,8 @@ export interface CameraStatsOptions {
   readonly queueSize: () => number;
   /** Whether a classifier runs, so prediction_confidence{stage="classifier"} exists from the start. */
   readonly classifier: boolean;
+  /** A tracked camera's zones, lines and known labels; absent when the camera is not tracked (no tracking series). */
+  readonly scene?: SceneSeriesOptions;
 }
 
 /**
@@ -50,6 +53,8 @@ export class CameraStats {
   readonly detectorBatchFrames = new BucketHistogram(BATCH_BUCKETS);
   readonly detectorConfidence = new BucketHistogram(CONFIDENCE_BUCKETS);
   readonly classifierConfidence: BucketHistogram | undefined;
+  /** metrics-sink.ts, from each scene update; undefined when the camera is not tracked. */
+  readonly scene: SceneStats | undefined;
   private readonly queued: () => number;
 
   constructor(options: CameraStatsOptions) {
@@ -57,6 +62,7 @@ export class CameraStats {
     this.queueCapacity = options.queueCapacity;
     this.queued = options.queueSize;
     this.classifierConfidence = options.classifier ? new BucketHistogram(CONFIDENCE_BUCKETS) : undefined;
+    this.scene = options.scene ? new SceneStats(options.scene) : undefined;
   }
 
   get queueSize(): number {

@@ -1,8 +1,11 @@
 import { resultLatencyMs, type FrameResult } from '../core/frame.js';
 import type { ResultSink } from '../core/pipeline-ports.js';
+import type { SceneUpdate } from '../core/scene.js';
+import { BucketHistogram } from './bucket-histogram.js';
+import { DWELL_BUCKETS } from './scene-stats.js';
 import type { VigilMetrics } from './registry.js';
 
-/** Writes the per-frame numbers of every processed frame into its camera's stats. */
+/** Writes the per-frame numbers of every processed frame, and the scene updates of tracked cameras, into its camera's stats. */
 export class MetricsSink implements ResultSink {
   readonly name = 'metrics';
 
@@ -28,4 +31,43 @@ export class MetricsSink implements ResultSink {
       if (object.class) stats.classifierConfidence?.observe(object.class.score);
     }
   }
+
+  /**
+   * Tracking, zone and line numbers. Zones and lines outside the camera's
+   * config are ignored (their series are made from the config alone); object
+   * labels are the detector's, already bounded by its labels file and
+   * detector.classes.
+   */
+  handleScene(camera: string, update: SceneUpdate): void {
+    const scene = this.metrics.camera(camera)?.scene;
+    if (!scene) return;
+    scene.tracksActive = update.tracksActive;
+    for (const { label } of update.confirmed) increment(scene.objectsTracked, label);
+    for (const { zone, label } of update.zoneEntries) {
+      const entries = scene.zoneEntries.get(zone);
+      if (entries) increment(entries, label);
+    }
+    for (const { zone, label, dwellSeconds } of update.zoneExits) {
+      const dwell = scene.zoneDwell.get(zone);
+      if (!dwell) continue;
+      let histogram = dwell.get(label);
+      if (!histogram) dwell.set(label, (histogram = new BucketHistogram(DWELL_BUCKETS)));
+      histogram.observe(Math.max(0, dwellSeconds));
+    }
+    for (const { line, direction, label } of update.lineCrossings) {
+      const crossings = scene.lineCrossings.get(line)?.get(direction);
+      if (crossings) increment(crossings, label);
+    }
+    if (update.countsChanged) {
+      for (const [zone, byLabel] of scene.zoneObjects) {
+        const now = update.counts.zones[zone] ?? {};
+        for (const label of byLabel.keys()) byLabel.set(label, now[label] ?? 0);
+        for (const [label, n] of Object.entries(now)) byLabel.set(label, n);
+      }
+    }
+  }
+}
+
+function increment(counts: Map<string, number>, key: string): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
 }

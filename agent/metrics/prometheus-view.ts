@@ -1,6 +1,6 @@
 import { Gauge, Histogram, type MetricObjectWithValues, type MetricValueWithName, type Registry } from 'prom-client';
 import type { BucketHistogram } from './bucket-histogram.js';
-import { CAMERA_METRICS, seriesOf, type CameraHistogram, type CameraMetric, type CameraScalar } from './camera-metrics.js';
+import { CAMERA_METRICS, seriesOf, type CameraHistogram, type CameraMetric, type CameraScalar, type Nested } from './camera-metrics.js';
 import type { CameraStats } from './camera-stats.js';
 
 type Labels = Record<string, string | number>;
@@ -92,14 +92,19 @@ class StatsHistogram extends Histogram {
 }
 
 function labelNames(metric: CameraMetric): string[] {
-  return metric.label ? ['camera', metric.label] : ['camera'];
+  return ['camera', ...(metric.labels ?? [])];
 }
 
 function series<V extends number | BucketHistogram>(
-  metric: { read(stats: CameraStats): V | ReadonlyMap<string, V>; readonly label?: string },
+  metric: { read(stats: CameraStats): Nested<V> | undefined; readonly labels?: readonly string[] },
   cameras: readonly CameraStats[],
 ): [Labels, V][] {
+  const names = metric.labels ?? [];
   return cameras.flatMap((stats) =>
-    seriesOf(metric.read(stats)).map(([own, value]): [Labels, V] => [metric.label && own !== undefined ? { camera: stats.camera, [metric.label]: own } : { camera: stats.camera }, value]),
+    seriesOf(metric.read(stats)).map(([own, value]): [Labels, V] => {
+      const labels: Labels = { camera: stats.camera };
+      names.forEach((name, i) => (labels[name] = own[i]!));
+      return [labels, value];
+    }),
   );
 }

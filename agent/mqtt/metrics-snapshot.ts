@@ -73,8 +73,8 @@ export class MetricsSnapshotter {
     const snapshot: CameraSnapshot = {};
     for (const metric of CAMERA_METRICS) {
       if (!metric.inSnapshot) continue;
-      const series = seriesOf<number | BucketHistogram>(metric.read(stats)).map(([label, value]) => [label, this.entry(value)] as const);
-      snapshot[metric.name] = metric.label ? Object.fromEntries(series) : series[0]![1];
+      const series = seriesOf<number | BucketHistogram>(metric.read(stats)).map(([labels, value]) => [labels[0], this.entry(value)] as const);
+      snapshot[metric.name] = metric.labels ? Object.fromEntries(series) : series[0]![1];
     }
     return snapshot;
   }

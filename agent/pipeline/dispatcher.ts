@@ -1,9 +1,10 @@
-import type { CapturedFrame } from '../core/frame.js';
+import type { CapturedFrame, FrameResult } from '../core/frame.js';
 import type { DispatchMode, FrameSource, InferencePool } from '../core/pipeline-ports.js';
 import { errorMessage, ErrorCode, VigilError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { FrameQueue } from '../queue/frame-queue.js';
 import { LogThrottle } from '../util/log-throttle.js';
+import type { LaneScene } from './lane-scene.js';
 import { SaturationMeter } from './saturation.js';
 import type { SinkFanout } from './sinks.js';
 
@@ -21,6 +22,8 @@ export interface CameraLane {
   readonly onDemand: boolean;
   /** Inference failed on one of this lane's frames: the lane's owner counts the drop. */
   frameFailed(): void;
+  /** The camera's tracker and zone/line analytics, run on its results in capture order before the fan-out; absent: results pass unchanged. */
+  readonly scene?: LaneScene;
 }
 
 /** Per camera: results are published in capture order even when several workers finish out of order. */
@@ -43,6 +46,7 @@ export class InferenceDispatcher {
   private next = 0;
   private running = false;
   private readonly errorLog = new LogThrottle(10_000);
+  private readonly sceneErrorLog = new LogThrottle(60_000);
   private readonly saturation = new SaturationMeter(() => performance.now());
   private mode: DispatchMode = 'latency';
 
@@ -105,6 +109,43 @@ export class InferenceDispatcher {
     return undefined;
   }
 
+  /**
+   * The lane's tracks end (its camera disconnected or stopped): once every
+   * frame of it now in flight has been published, so those frames are
+   * tracked first and no visit ends before a frame that still saw it.
+   */
+  endScene(lane: CameraLane): void {
+    const state = this.lanes.find((s) => s.lane === lane);
+    const scene = lane.scene;
+    if (!state || !scene) return;
+    state.published = state.published.then(() => {
+      try {
+        const update = scene.end();
+        if (update) this.sinks.publishScene(lane.source.name, update);
+      } catch (err) {
+        this.sceneFailed(lane, err);
+      }
+    });
+  }
+
+  /** Tracking runs here, on the lane's publication chain: in capture order, and never rejecting it (which would stall the lane). */
+  private publish(lane: CameraLane, result: FrameResult): void {
+    if (!lane.scene) return this.sinks.publish(result);
+    let tracked: FrameResult = result;
+    try {
+      const out = lane.scene.track(result);
+      if (out.ended) this.sinks.publishScene(lane.source.name, out.ended);
+      tracked = out.result;
+    } catch (err) {
+      this.sceneFailed(lane, err);
+    }
+    this.sinks.publish(tracked);
+  }
+
+  private sceneFailed(lane: CameraLane, err: unknown): void {
+    if (this.sceneErrorLog.allow()) this.logger.error({ camera: lane.source.name, code: ErrorCode.TRACKING_FAILED, err: errorMessage(err) }, 'tracking failed on a frame');
+  }
+
   private dispatch(state: LaneState, frame: CapturedFrame): void {
     const dequeuedAt = performance.now();
     const outcome = this.engine.infer(frame, this.mode);
@@ -117,7 +158,7 @@ export class InferenceDispatcher {
     state.published = ready.then(
       async ({ o, completedAt }) => {
         await previous;
-        this.sinks.publish({ frame: o.frame, objects: o.objects, timings: o.timings, dequeuedAt, completedAt });
+        this.publish(state.lane, { frame: o.frame, objects: o.objects, timings: o.timings, dequeuedAt, completedAt });
       },
       () => previous,
     );
