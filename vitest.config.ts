@@ -16,6 +16,8 @@ const SLOW = [
   'test/integration/mqtt-spool.test.ts',
   'test/integration/preview-backpressure.test.ts',
   'test/integration/load-and-metrics.test.ts',
+  // issue 15's end-to-end figures: a rendered video played in real time, vtest.avi played twice
+  'test/integration/scene-*.test.ts',
   'test/integration/lead-worker.test.ts',
   // subjects the fast files cover in part: MQTT (credentials, TLS), RTSP
   // (GStreamer decode), preview (in Chromium), batching, the install script
