@@ -66,7 +66,7 @@ describe('shipped Prometheus config and rules', () => {
     const recorded = rules('vigil-recording.yml');
     expect(recorded.length).toBeGreaterThanOrEqual(10);
     for (const rule of recorded) {
-      expect(rule.record, rule.expr).toMatch(/^camera(_[a-z]+)?:[a-z_]+:[a-z0-9_]+$/);
+      expect(rule.record, rule.expr).toMatch(/^camera(_[a-z]+)*:[a-z_]+:[a-z0-9_]+$/);
       expect(tested.has(rule.record!), `${rule.record} has a promql_expr_test`).toBe(true);
     }
   });
@@ -75,13 +75,26 @@ describe('shipped Prometheus config and rules', () => {
     const tests = readYaml<RuleTestFile>(resolve(RULES_DIR, 'vigil-rules.test.yml')).tests.flatMap((t) => t.alert_rule_test ?? []);
     const alerts = rules('vigil-alerts.yml');
     expect(alerts.map((a) => a.alert).sort()).toEqual(
-      expect.arrayContaining(['VigilCameraDisconnected', 'VigilFrameLatencyHigh', 'VigilFramesDropped', 'VigilInferenceWorkerRestarts', 'VigilMqttDisconnected', 'VigilNoFramesProcessed', 'VigilQueueSaturated', 'VigilTargetDown']),
+      expect.arrayContaining([
+        'VigilCameraDisconnected',
+        'VigilFrameLatencyHigh',
+        'VigilFramesDropped',
+        'VigilInferenceWorkerRestarts',
+        'VigilLineQuiet',
+        'VigilMqttDisconnected',
+        'VigilNoFramesProcessed',
+        'VigilQueueSaturated',
+        'VigilTargetDown',
+        'VigilZoneOccupancyHigh',
+      ]),
     );
     for (const rule of alerts) {
       const name = rule.alert!;
       expect(['critical', 'warning'], name).toContain(rule.labels?.severity);
       for (const key of ['summary', 'description']) expect(rule.annotations?.[key], `${name} ${key}`).toContain('{{ $labels.device }}');
-      if (/detector_disconnected|camera:/.test(rule.expr)) expect(rule.annotations?.summary, name).toContain('{{ $labels.camera }}');
+      if (/detector_disconnected|camera(_[a-z]+)*:/.test(rule.expr)) expect(rule.annotations?.summary, name).toContain('{{ $labels.camera }}');
+      // Zone and line alerts name theirs: a camera may have several.
+      for (const key of ['zone', 'line']) if (new RegExp(`camera_[a-z_]*${key}[a-z_]*:`).test(rule.expr)) expect(rule.annotations?.summary, name).toContain(`{{ $labels.${key} }}`);
       expect(tests.some((t) => t.alertname === name && t.exp_alerts.length > 0), `${name} is tested firing`).toBe(true);
       expect(tests.some((t) => t.alertname === name && t.exp_alerts.length === 0), `${name} is tested quiet`).toBe(true);
     }
