@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CODECS, DECODERS } from '../core/video-codecs.js';
 import { backoff, name, secondsAtLeast } from './schema-parts.js';
+import { sceneKeys } from './zones-schema.js';
 
 /** One entry of `cameras`. */
 
@@ -45,6 +46,7 @@ export const cameraSchema = z
           'GStreamer also follows a camera that changes resolution mid-stream; FFmpeg does not.',
       ),
     codec: z.enum(CODECS).default('h264').describe("The stream's codec, for `decoder: software` and `nvv4l2` (FFmpeg finds it by itself)."),
+    ...sceneKeys,
   })
   .strict()
   .superRefine((cam, ctx) => {
