@@ -13,6 +13,14 @@ const PROM_DIR = resolve(REPO_ROOT, 'config/prometheus');
 const DEVICE = 'edge-test';
 const SITE = 'lab';
 const CAMERA = 'plaza';
+/** A zone over the lower part of the plaza and a line across it, so the zone and line series and their rules exist. */
+const SCENE = [
+  '    zones:',
+  '      - { name: lower, polygon: [[0, 0.4], [1, 0.4], [1, 1], [0, 1]], labels: [person] }',
+  '    lines:',
+  '      - { name: middle, points: [[0, 0.6], [1, 0.6]], labels: [person] }',
+  '',
+].join('\n');
 
 interface ScrapeConfig {
   job_name: string;
@@ -99,21 +107,23 @@ describe('Prometheus federation: agent → edge Prometheus → fleet Prometheus'
   beforeAll(async () => {
     broker = await Mosquitto.start();
     agent = await AgentProcess.start(
-      agentConfigYaml(`  - name: ${CAMERA}\n    url: ${media('vtest.avi')}\n    file_pace: realtime\n`, {
+      agentConfigYaml(`  - name: ${CAMERA}\n    url: ${media('vtest.avi')}\n    file_pace: realtime\n${SCENE}`, {
         extra: `device:\n  id: ${DEVICE}\n  site: ${SITE}\nmqtt:\n  url: ${broker.url()}\n  metrics_interval: 1\n`,
       }),
     );
     edge = await PrometheusServer.start(testConfig('edge.yml', 'vigil', [{ targets: [`127.0.0.1:${agent.port}`] }], { device: DEVICE, site: SITE }));
     fleet = await PrometheusServer.start(testConfig('fleet.yml', 'vigil-edge', [{ targets: [`127.0.0.1:${edge.port}`], labels: { device: DEVICE, site: SITE } }]));
     const fleetServer = fleet;
-    // Frames through inference, scraped twice, recorded (each rule group on its own schedule), federated.
+    // Frames through inference, scraped twice, recorded (each rule group on its own schedule), federated;
+    // and a person gone from the zone (walked out, or its track ended in it), so the dwell p95 is a number.
     const federated = async (name: string): Promise<boolean> => (await fleetServer.vector(`${name}{camera="${CAMERA}"}`)).length > 0;
     await waitFor(
       async () =>
         (await fleetServer.vector(`camera:frame_latency_seconds:p95_5m{camera="${CAMERA}"} > 0`)).length > 0 &&
+        (await fleetServer.vector(`camera_zone_label:zone_dwell_seconds:p95_15m{camera="${CAMERA}"} > 0`)).length > 0 &&
         (await Promise.all(recordNames().map(federated))).every(Boolean),
-      'the p95 and every other recording rule federated to the fleet',
-      30_000,
+      'the p95s and every other recording rule federated to the fleet',
+      60_000,
       250,
     ).catch((err: Error) => {
       throw new Error(`${err.message}\n--- edge log ---\n${edge?.log()}\n--- fleet log ---\n${fleetServer.log()}`);
@@ -158,7 +168,7 @@ describe('Prometheus federation: agent → edge Prometheus → fleet Prometheus'
       for (const s of series) {
         // instance aggregated away, job kept (not the fleet's vigil-edge), device and site from the edge's external labels.
         expect(s.metric, name).toMatchObject({ __name__: name, job: 'vigil', camera: CAMERA, device: DEVICE, site: SITE });
-        expect(Object.keys(s.metric).filter((k) => !['__name__', 'job', 'camera', 'device', 'site', 'label', 'reason'].includes(k)), name).toEqual([]);
+        expect(Object.keys(s.metric).filter((k) => !['__name__', 'job', 'camera', 'device', 'site', 'label', 'reason', 'zone', 'line', 'direction'].includes(k)), name).toEqual([]);
         expect(Number.isFinite(Number(s.value[1])), `${name} ${JSON.stringify(s.metric)} = ${s.value[1]}`).toBe(true);
       }
     }
@@ -176,6 +186,15 @@ describe('Prometheus federation: agent → edge Prometheus → fleet Prometheus'
     expect(labels).toContain('person');
     const reasons = (await fleet!.vector(`camera_reason:frames_dropped:rate1m{camera="${CAMERA}"}`)).map((s) => s.metric.reason).sort();
     expect(reasons).toEqual(['fps_cap', 'inference_error', 'queue_full']);
+    // The zone and line series carry the config's names and the zone's and line's label filter, both directions from the start.
+    const crossings = (await fleet!.vector(`camera_line_direction_label:line_crossings:increase1h{camera="${CAMERA}"}`)).map((s) => `${s.metric.line} ${s.metric.direction} ${s.metric.label}`);
+    expect(crossings.sort()).toEqual(['middle in person', 'middle out person']);
+    const occupancy = await fleet!.vector(`camera_zone_label:zone_objects:avg1m{camera="${CAMERA}"}`);
+    expect(occupancy.map((s) => `${s.metric.zone} ${s.metric.label}`)).toEqual(['lower person']);
+    // vtest.avi's people stay seconds in the lower plaza, not hours.
+    const dwell = await value(`camera_zone_label:zone_dwell_seconds:p95_15m{camera="${CAMERA}"}`);
+    expect(dwell).toBeGreaterThan(0);
+    expect(dwell).toBeLessThan(600);
   });
 
   it('evaluates every shipped alert rule on the fleet without error, on series that exist', async () => {
