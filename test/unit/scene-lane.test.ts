@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CapturedFrame, DetectedObject, FrameResult, InferenceOutcome } from '../../agent/core/frame.js';
-import type { DispatchMode, InferencePool, ResultSink, SceneAnalyser, SceneTracker } from '../../agent/core/pipeline-ports.js';
+import type { InferencePool, ResultSink, SceneAnalyser, SceneTracker } from '../../agent/core/pipeline-ports.js';
 import type { SceneUpdate, TrackedObject } from '../../agent/core/scene.js';
 import { createLogger } from '../../agent/log.js';
 import { InferenceDispatcher, type CameraLane } from '../../agent/pipeline/dispatcher.js';
@@ -66,7 +66,7 @@ class RecordingAnalyser implements SceneAnalyser {
 class ManualPool implements InferencePool {
   readonly pending: { frame: CapturedFrame; resolve: (o: InferenceOutcome) => void }[] = [];
 
-  hasRoom(_mode: DispatchMode): boolean {
+  hasRoom(): boolean {
     return this.pending.length < 8;
   }
 
