@@ -26,7 +26,8 @@ const buffer = z
   })
   .strict()
   .describe(
-    'Messages waiting for the broker. When full, the oldest detections are dropped first, metrics snapshots last; ' +
+    'Messages waiting for the broker. When full, the oldest detections are dropped first, then track events, then metrics snapshots ' +
+      '(retained counts last; a newer one of a camera replaces the buffered one); ' +
       'every drop is counted in `mqtt_messages_dropped_total{kind,reason}`.',
   );
 
@@ -45,6 +46,37 @@ const detections = z
   })
   .strict()
   .describe('One message per processed frame on `<topic_prefix>/<device.id>/<camera>/detections`.');
+
+const events = z
+  .object({
+    enabled: z.boolean().default(true).describe('Publish track events (new, update on a zone or line change, end).'),
+    qos: z
+      .union([z.literal(0), z.literal(1)])
+      .default(1)
+      .describe('MQTT QoS of event messages.'),
+  })
+  .strict()
+  .describe('One message per track event on `<topic_prefix>/<device.id>/<camera>/events`; needs the tracker (`tracker.enabled`).');
+
+const counts = z
+  .object({
+    enabled: z.boolean().default(true).describe('Publish the retained counts: zone occupancy, line crossings and whether the camera is connected.'),
+  })
+  .strict()
+  .describe('Retained, QoS 1, on `<topic_prefix>/<device.id>/<camera>/counts`: at every connect and whenever a count or the connected state changes.');
+
+const homeAssistant = z
+  .object({
+    enabled: z.boolean().default(false).describe('Publish Home Assistant MQTT discovery: zone occupancies, line counters and connected state as sensors of one device.'),
+    discovery_prefix: z
+      .string()
+      .regex(/^[^#+\s]+$/, 'no wildcards or spaces')
+      .refine((p) => !p.startsWith('/') && !p.endsWith('/'), 'no leading or trailing /')
+      .default('homeassistant')
+      .describe("Home Assistant's discovery prefix (its MQTT integration's setting)."),
+  })
+  .strict()
+  .describe('Home Assistant MQTT discovery (docs/mqtt.md#home-assistant); needs `mqtt.counts`, whose retained messages the sensors read.');
 
 const MQTT_PROTOCOLS = ['3.1.1', '5'] as const;
 
@@ -96,11 +128,15 @@ export const mqttSchema = z
       .default(3600)
       .describe('MQTT 5 only: the broker discards a metrics snapshot not delivered within this many seconds; 0 keeps it forever.'),
     detections: detections.prefault({}),
+    events: events.prefault({}),
+    counts: counts.prefault({}),
+    home_assistant: homeAssistant.prefault({}),
   })
   .strict()
+  .refine((m) => !m.home_assistant.enabled || m.counts.enabled, { message: 'Home Assistant sensors read the counts topic: needs mqtt.counts.enabled', path: ['home_assistant', 'enabled'] })
   .describe(
     'Detections and metrics snapshots to an MQTT broker; leave the section out to run without MQTT. Topics: `<topic_prefix>/<device.id>/status` ' +
-      '(retained online / offline, the Last Will), `…/metrics` and `…/<camera>/detections` (docs/mqtt.md).',
+      '(retained online / offline, the Last Will), `…/metrics`, `…/<camera>/detections`, `…/<camera>/events` and `…/<camera>/counts` (docs/mqtt.md).',
   );
 
 export type MqttConfig = z.infer<typeof mqttSchema>;

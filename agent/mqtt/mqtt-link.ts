@@ -19,6 +19,8 @@ export interface MqttLinkEvents extends Record<string, unknown> {
   lost: OutboundMessage[];
   /** The broker refused one message on a live connection (e.g. over its maximum packet size). */
   rejected: { message: OutboundMessage; err: Error };
+  /** A message on a topic subscribe() asked for (retained ones included, flagged). */
+  message: { topic: string; payload: Buffer; retain: boolean };
 }
 
 /**
@@ -80,6 +82,15 @@ export class MqttLink extends TypedEmitter<MqttLinkEvents> {
     });
   }
 
+  /** Subscribes on the live connection (QoS 0); a new connection has none, so the owner subscribes again on `connected`. */
+  subscribe(filter: string): void {
+    const client = this.client;
+    if (!client || !this.isConnected) return;
+    client.subscribe(filter, { qos: 0 }, (err) => {
+      if (err) this.logger.warn({ filter, err }, 'mqtt subscribe failed');
+    });
+  }
+
   /**
    * Publishes `last` (the retained offline status) and waits for its
    * acknowledgement and for in-flight messages, then disconnects cleanly
@@ -117,6 +128,9 @@ export class MqttLink extends TypedEmitter<MqttLinkEvents> {
     client.on('error', (err) => {
       lastError = err;
     });
+    client.on('message', (topic, payload, packet) => {
+      if (client === this.client) this.emit('message', { topic, payload, retain: packet.retain });
+    });
     client.on('close', () => {
       if (client !== this.client) return;
       const wasConnected = this.isConnected;
@@ -150,6 +164,7 @@ export class MqttLink extends TypedEmitter<MqttLinkEvents> {
   private detach(client: MqttClient): void {
     client.removeAllListeners('connect');
     client.removeAllListeners('close');
+    client.removeAllListeners('message');
     // Keep an error listener: a late socket error on a dead client must not become an uncaught exception.
     client.removeAllListeners('error');
     client.on('error', () => undefined);

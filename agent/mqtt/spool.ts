@@ -3,9 +3,11 @@ import { join } from 'node:path';
 import { ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 
-/** One unsent metrics snapshot, one JSON line in the spool file. */
+/** One unsent metrics snapshot or track event, one JSON line in the spool file. */
 export interface SpooledMessage {
   readonly id: string;
+  /** Absent on lines written before events were spooled: a metrics snapshot. */
+  readonly kind?: 'metrics' | 'event';
   readonly topic: string;
   readonly payload: string;
 }
@@ -15,7 +17,7 @@ const COMPACT_RATIO = 4;
 const COMPACT_MIN_LINES = 64;
 
 /**
- * Keeps metrics snapshots that have not reached the broker in
+ * Keeps metrics snapshots (and track events) that have not reached the broker in
  * <state_dir>/mqtt-spool.jsonl, so an agent restart during an outage loses
  * none of them. Lines are appended when a snapshot is buffered; the file is
  * emptied once every spooled snapshot has been acknowledged (or evicted),
@@ -120,7 +122,7 @@ function parseLine(line: string): SpooledMessage | undefined {
   try {
     const parsed = JSON.parse(line) as Partial<SpooledMessage>;
     if (typeof parsed.id === 'string' && typeof parsed.topic === 'string' && typeof parsed.payload === 'string') {
-      return { id: parsed.id, topic: parsed.topic, payload: parsed.payload };
+      return { id: parsed.id, ...(parsed.kind === 'event' ? { kind: 'event' as const } : {}), topic: parsed.topic, payload: parsed.payload };
     }
   } catch {
     // a torn line

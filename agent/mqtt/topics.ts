@@ -18,6 +18,16 @@ export class MqttTopics {
   detections(camera: string): string {
     return `${this.base}/${camera}/detections`;
   }
+
+  /** Track events: new, update (a zone or line change), end. */
+  events(camera: string): string {
+    return `${this.base}/${camera}/events`;
+  }
+
+  /** Retained zone occupancy, line crossings and connected state. */
+  counts(camera: string): string {
+    return `${this.base}/${camera}/counts`;
+  }
 }
 
 /** Payload schema version carried as `"schema"` by every JSON message; bumped on any incompatible change. */

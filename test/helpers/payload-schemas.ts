@@ -15,7 +15,7 @@ function compile(name: string): ValidateFunction {
   return ajv.compile(JSON.parse(readFileSync(join(REPO_ROOT, 'config', 'mqtt-schemas', `${name}.schema.json`), 'utf8')) as object);
 }
 
-const validators = { detections: compile('detections'), metrics: compile('metrics') };
+const validators = { detections: compile('detections'), metrics: compile('metrics'), events: compile('events'), counts: compile('counts'), discovery: compile('home-assistant-discovery') };
 export type PayloadKind = keyof typeof validators;
 
 /** ajv's errors for `payload` against the shipped schema; empty when it matches. */

@@ -50,7 +50,20 @@ describe('parseConfig: mqtt section', () => {
       metrics_interval: 10,
       metrics_expiry_seconds: 3600,
       detections: { enabled: true, qos: 0 },
+      events: { enabled: true, qos: 1 },
+      counts: { enabled: true },
+      home_assistant: { enabled: false, discovery_prefix: 'homeassistant' },
     });
+  });
+
+  it('takes Home Assistant discovery with its prefix, and refuses it without the counts its sensors read', () => {
+    const ha = parseConfig(withMqtt('  home_assistant:\n    enabled: true\n    discovery_prefix: ha\n'), FILE, {}).mqtt?.home_assistant;
+    expect(ha).toEqual({ enabled: true, discovery_prefix: 'ha' });
+    const issues = issuesOf(withMqtt('  counts:\n    enabled: false\n  home_assistant:\n    enabled: true\n'));
+    expect(paths(issues)).toEqual(['mqtt.home_assistant.enabled']);
+    expect(issues[0]?.message).toContain('mqtt.counts.enabled');
+    expect(paths(issuesOf(withMqtt('  home_assistant:\n    discovery_prefix: ha/+\n')))).toEqual(['mqtt.home_assistant.discovery_prefix']);
+    expect(paths(issuesOf(withMqtt('  events:\n    qos: 2\n')))).toEqual(['mqtt.events.qos']);
   });
 
   it('rejects a URL that is not mqtt://, mqtts://, ws:// or wss://', () => {

@@ -41,11 +41,25 @@ describe('detectionPayload', () => {
       timestamp_ms: 1704164645678.25,
       frame: { width: 1920, height: 1080 },
       objects: [
-        { label: 'person', score: 0.8765, box: [10, 20.1, 100, 200], class: { label: 'adult', score: 0.9123 } },
-        { label: 'car', score: 0.5, box: [0, 0, 1920, 1080], class: null },
+        { label: 'person', score: 0.8765, box: [10, 20.1, 100, 200], class: { label: 'adult', score: 0.9123 }, track_id: null },
+        { label: 'car', score: 0.5, box: [0, 0, 1920, 1080], class: null, track_id: null },
       ],
       latency_ms: { detect: 12.346, classify: 4.1, total: 42.5 },
     });
+  });
+
+  it("carries each object's confirmed track id, null for an object without one (issue 15)", () => {
+    const objects = [
+      { label: 'person', score: 0.9, box: [1, 2, 3, 4] as const, class: null, trackId: 7 },
+      { label: 'person', score: 0.4, box: [5, 6, 7, 8] as const, class: null, trackId: null },
+      { label: 'car', score: 0.8, box: [9, 10, 11, 12] as const, class: null, trackId: 12 },
+    ];
+    const payload = detectionPayload(frameResult({ objects }), 'edge-01');
+    expect(payload.objects.map((o) => o.track_id)).toEqual([7, null, 12]);
+    expect(schemaErrors('detections', payload)).toEqual([]);
+    const bad = clone(payload);
+    (bad.objects[0] as { track_id: unknown }).track_id = 0;
+    expect(schemaErrors('detections', bad).some((e) => e.instancePath === '/objects/0/track_id')).toBe(true);
   });
 
   it('takes the timestamp from the capture time', () => {

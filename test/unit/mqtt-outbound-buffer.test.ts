@@ -164,3 +164,46 @@ describe('OutboundBuffer: requeue', () => {
     expect(names(buffer.takeAll())).toEqual(['m1', 'm2', 'd3']);
   });
 });
+
+describe('OutboundBuffer: track events and counts (issue 15)', () => {
+  it('evicts detections first, then events, then metrics, and counts last', () => {
+    const { buffer, drops } = bufferWith(4);
+    buffer.push(msg('counts', 'c0', 'v/plaza/counts'));
+    buffer.push(msg('metrics', 'm1'));
+    buffer.push(msg('event', 'e2'));
+    buffer.push(msg('detections', 'd3'));
+    buffer.push(msg('event', 'e4')); // full: the detection goes
+    buffer.push(msg('detections', 'd5')); // no older detection: the newest is the only one, and goes
+    buffer.push(msg('metrics', 'm6')); // then the oldest event
+    buffer.push(msg('metrics', 'm7')); // and the next
+    buffer.push(msg('metrics', 'm8')); // only metrics and counts: the oldest metrics
+    expect(drops.map(([name]) => name)).toEqual(['d3', 'd5', 'e2', 'e4', 'm1']);
+    expect(names(buffer.takeAll())).toEqual(['c0', 'm6', 'm7', 'm8']);
+  });
+
+  it('a newer counts message of a camera replaces the buffered one, without a drop; other cameras keep theirs', () => {
+    const { buffer, drops } = bufferWith(100);
+    buffer.push(msg('counts', 'plaza-1', 'v/plaza/counts'));
+    buffer.push(msg('event', 'e'));
+    buffer.push(msg('counts', 'yard-1', 'v/yard/counts'));
+    buffer.push(msg('counts', 'plaza-2', 'v/plaza/counts'));
+    expect(buffer.size).toBe(3);
+    expect(buffer.bytes).toBe(4 + 19 + 21); // v/e + e, v/yard/counts + yard-1, v/plaza/counts + plaza-2
+    expect(drops).toEqual([]);
+    expect(names(buffer.takeAll())).toEqual(['e', 'yard-1', 'plaza-2']);
+  });
+
+  it('a counts message handed back after a newer one was buffered is not sent again', () => {
+    const { buffer } = bufferWith(100);
+    buffer.push(msg('counts', 'plaza-1', 'v/plaza/counts'));
+    buffer.push(msg('event', 'e1'));
+    const sent = [buffer.shift()!, buffer.shift()!];
+    buffer.push(msg('counts', 'plaza-2', 'v/plaza/counts'));
+    buffer.requeue(sent);
+    expect(names(buffer.takeAll())).toEqual(['e1', 'plaza-2']);
+    buffer.push(msg('counts', 'plaza-3', 'v/plaza/counts'));
+    const again = [buffer.shift()!];
+    buffer.requeue(again); // nothing newer buffered: it goes again
+    expect(names(buffer.takeAll())).toEqual(['plaza-3']);
+  });
+});
