@@ -53,6 +53,17 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer E)[] 
 type UpdateLists = Mutable<Pick<SceneUpdate, 'confirmed' | 'zoneEntries' | 'zoneExits' | 'lineCrossings' | 'events'>>;
 
 const NONE: readonly never[] = Object.freeze([]);
+/**
+ * Zone visits and crossings a track's events carry, the most recent: a
+ * track that lives for hours (a parked car on a line's edge) would otherwise
+ * grow every event it sends. Counts and metrics see every one.
+ */
+export const SUMMARY_LIMIT = 32;
+
+function pushBounded<T>(list: T[], item: T): void {
+  if (list.length >= SUMMARY_LIMIT) list.shift();
+  list.push(item);
+}
 const seconds = (ms: number): number => round(ms / 1000, 3);
 
 export class SceneAnalytics {
@@ -130,7 +141,7 @@ export class SceneAnalytics {
       if (step === 'entered') {
         const visit: Visit = { zone: zone.name, enteredAt: state.enteredAt, exitedAt: null };
         record.openVisits[i] = visit;
-        record.visits.push(visit);
+        pushBounded(record.visits, visit);
         this.book.addOccupant(zone.name, record.label, 1);
         lists.zoneEntries.push({ zone: zone.name, label: record.label, trackId: record.trackId, at: state.enteredAt });
         changed = true;
@@ -147,7 +158,7 @@ export class SceneAnalytics {
       if (crossed === 0) continue;
       const config = this.lines[i]!;
       const direction = crossed > 0 ? config.directions[0] : config.directions[1];
-      record.crossings.push({ line: config.name, direction, at: side.crossedAt });
+      pushBounded(record.crossings, { line: config.name, direction, at: side.crossedAt });
       this.book.addCrossing(config.name, direction, record.label);
       lists.lineCrossings.push({ line: config.name, direction, label: record.label, trackId: record.trackId, at: side.crossedAt });
       changed = true;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SceneAnalytics } from '../../agent/analytics/scene-analytics.js';
+import { SceneAnalytics, SUMMARY_LIMIT } from '../../agent/analytics/scene-analytics.js';
 import type { LineConfig, ZoneConfig } from '../../agent/config/zones-schema.js';
 import type { Box } from '../../agent/core/letterbox.js';
 import type { SceneUpdate, TrackedObject } from '../../agent/core/scene.js';
@@ -151,6 +151,20 @@ describe('SceneAnalytics: lines', () => {
     walk(2, [200, 150, 100, 50], 10);
     walk(3, [50, 100, 150, 200], 20);
     expect(last!.counts.lines).toEqual({ door: { in: { person: 2 }, out: { person: 1 } } });
+  });
+});
+
+describe('SceneAnalytics: a long-lived track', () => {
+  it(`keeps its last ${SUMMARY_LIMIT} crossings in its events, and counts every one`, () => {
+    const scene = analytics([], [door]);
+    let f = 0;
+    for (let i = 0; i < 40; i++) for (const y of [200, 50]) scene.update({ width: W, height: H, at: at(f++) }, [person(1, 320, y)], [], 1);
+    const end = scene.end(at(f), [1]);
+    expect(end.counts.lines).toEqual({ door: { in: { person: 40 }, out: { person: 39 } } });
+    const crossings = end.events[0]!.crossings;
+    expect(crossings).toHaveLength(SUMMARY_LIMIT);
+    expect(crossings.at(-1)).toMatchObject({ direction: 'in' });
+    expect(crossings.at(-1)!.at).toBeGreaterThan(at(f - 2));
   });
 });
 
