@@ -80,6 +80,12 @@ describe('MOT scorer on hand-made sequences', () => {
     expect(m).toMatchObject({ fragmentations: 1, idSwitches: 0, fn: 1, fp: 0, mt: 0, pt: 1 });
   });
 
+  it('the devkit also counts a gap in the ground truth as a fragmentation; motmetrics does not', () => {
+    const gt = gtTrack.filter((r) => r.frame !== 3); // not annotated in frame 3 (occluded, or a conf-0 row)
+    expect(score(gt, gt)).toMatchObject({ fragmentations: 0, fragmentationsDevkit: 1, fn: 0 });
+    expect(score(gtTrack, gt)).toMatchObject({ fragmentations: 1, fragmentationsDevkit: 1, fn: 1 });
+  });
+
   it('one false positive: a hypothesis with IoU < 0.5 to the object is an FP and the object a miss', () => {
     // 10×10 boxes shifted by 4 px: IoU 60/140 ≈ 0.43
     expect(iou(box(1, 1, 0), box(1, 2, 4))).toBeCloseTo(60 / 140, 12);

@@ -29,6 +29,12 @@ export interface MotCounts {
   /** Σ (1 − IoU) over matched pairs. */
   distanceSum: number;
   fragmentations: number;
+  /**
+   * Fragmentations as the MOT devkit counts them: a track interrupted between
+   * two matched frames, also when the object was only absent from the
+   * ground truth (occluded, or a conf-0 row) in between — SORT's table.
+   */
+  fragmentationsDevkit: number;
   /** Per ground-truth id: frames present, frames matched. */
   readonly objectFrames: Map<number, { present: number; tracked: number }>;
   /** Per hypothesis id: frames present. */
@@ -54,6 +60,7 @@ export class MotAccumulator {
     misses: 0,
     distanceSum: 0,
     fragmentations: 0,
+    fragmentationsDevkit: 0,
     objectFrames: new Map(),
     hypothesisFrames: new Map(),
     pairFrames: new Map(),
@@ -64,6 +71,8 @@ export class MotAccumulator {
   private matchedPrevious = new Set<number>();
   private readonly everTracked = new Set<number>();
   private readonly lastTracked = new Set<number>();
+  /** Object id → frame number it was last matched in. */
+  private readonly lastTrackedFrame = new Map<number, number>();
 
   constructor(options: AccumulatorOptions = {}) {
     this.maxDistance = 1 - (options.iouThreshold ?? 0.5);
@@ -121,8 +130,12 @@ export class MotAccumulator {
     });
     c.falsePositives += hypothesisDone.filter((done) => !done).length;
 
+    const frame = objects[0]?.frame ?? 0;
     for (const id of matched) {
       c.objectFrames.get(id)!.tracked++;
+      const last = this.lastTrackedFrame.get(id);
+      if (last !== undefined && last < frame - 1) c.fragmentationsDevkit++;
+      this.lastTrackedFrame.set(id, frame);
       if (this.everTracked.has(id) && !this.lastTracked.has(id)) c.fragmentations++;
       this.everTracked.add(id);
       this.lastTracked.add(id);

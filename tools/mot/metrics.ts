@@ -23,6 +23,8 @@ export interface MotMetrics {
   readonly fn: number;
   readonly idSwitches: number;
   readonly fragmentations: number;
+  /** Fragmentations as the MOT devkit counts them (absence from the ground truth interrupts too). */
+  readonly fragmentationsDevkit: number;
   /** 1 − (FN + FP + IDs) / GT boxes (fraction; may be negative). */
   readonly mota: number;
   /** motmetrics' MOTP: mean 1 − IoU over matched pairs (lower is better). */
@@ -65,6 +67,7 @@ export function overallMetrics(sequences: readonly MotCounts[]): MotMetrics {
       misses: a.counts.misses + b.counts.misses,
       distanceSum: a.counts.distanceSum + b.counts.distanceSum,
       fragmentations: a.counts.fragmentations + b.counts.fragmentations,
+      fragmentationsDevkit: a.counts.fragmentationsDevkit + b.counts.fragmentationsDevkit,
     },
     gt: a.gt + b.gt,
     mt: a.mt + b.mt,
@@ -85,8 +88,8 @@ function totals(counts: MotCounts): Totals {
     else if (ratio >= 0.2) pt++;
     else ml++;
   }
-  const { frames, objects, predictions, matches, switches, falsePositives, misses, distanceSum, fragmentations } = counts;
-  const plain = { frames, objects, predictions, matches, switches, falsePositives, misses, distanceSum, fragmentations };
+  const { frames, objects, predictions, matches, switches, falsePositives, misses, distanceSum, fragmentations, fragmentationsDevkit } = counts;
+  const plain = { frames, objects, predictions, matches, switches, falsePositives, misses, distanceSum, fragmentations, fragmentationsDevkit };
   return { counts: plain, gt: counts.objectFrames.size, mt, pt, ml, idtp: identityTruePositives(counts) };
 }
 
@@ -127,6 +130,7 @@ function fromTotals(t: Totals): MotMetrics {
     fn: c.misses,
     idSwitches: c.switches,
     fragmentations: c.fragmentations,
+    fragmentationsDevkit: c.fragmentationsDevkit,
     mota: 1 - ratio(c.misses + c.falsePositives + c.switches, c.objects),
     motp: ratio(c.distanceSum, c.matches),
     motpIouPercent: 100 * (1 - ratio(c.distanceSum, c.matches)),

@@ -1,0 +1,127 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TrackerResult } from '../../tools/mot/evaluate.js';
+import { SORT_PUBLISHED } from '../../tools/mot/report-table.js';
+import { REPO_ROOT, TESTDATA } from '../helpers/testdata.js';
+
+/**
+ * `npm run track-eval` as a user runs it (dist/tools/track-eval.js; build
+ * first): the product's tracker on the six MOT15 sequences with SORT's own
+ * detections, scored by tools/mot (checked against py-motmetrics in
+ * test/unit/mot-scorer.test.ts). The figures are issue 15's.
+ */
+
+const TRACK_EVAL = resolve(REPO_ROOT, 'dist/tools/track-eval.js');
+const MOT15 = resolve(TESTDATA, 'mot/MOT15');
+const SEQUENCES = ['ADL-Rundle-8', 'ETH-Pedcross2', 'ETH-Sunnyday', 'KITTI-17', 'TUD-Campus', 'Venice-2'];
+/** Σ seqLength of the six (seqinfo.ini). */
+const FRAMES = 71 + 354 + 837 + 654 + 600 + 145;
+
+const run = promisify(execFile);
+
+async function trackEval(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [TRACK_EVAL, ...args], { timeout: 110_000, maxBuffer: 4 << 20 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('npm run track-eval on MOT15', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-track-eval-'));
+  let printed: { code: number; stdout: string; stderr: string };
+  let results: Map<string, TrackerResult>;
+
+  beforeAll(async () => {
+    printed = await trackEval(['--data', MOT15, '--out', join(dir, 'tracks'), '--json', join(dir, 'figures.json')]);
+    const json = JSON.parse(readFileSync(join(dir, 'figures.json'), 'utf8')) as { results: TrackerResult[] };
+    results = new Map(json.results.map((r) => [r.tracker, r]));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs both trackers on all six sequences in one run and prints the table', () => {
+    expect(printed.stderr).toBe('');
+    expect(printed.code).toBe(0);
+    expect([...results.keys()]).toEqual(['bytetrack', 'sort']);
+    for (const r of results.values()) {
+      expect(r.sequences.map((s) => s.sequence)).toEqual(SEQUENCES);
+      expect(r.framesFed).toBe(FRAMES);
+      expect(r.framesPerSecond).toBeGreaterThan(0);
+      expect(printed.stdout).toContain(`| overall | ${r.tracker} | ${(100 * r.overall.idf1).toFixed(1)} |`);
+      expect(printed.stdout).toMatch(new RegExp(`^${r.tracker}: ${FRAMES} frames in \\d+ ms of tracker.update = \\d+ frames/s`, 'm'));
+    }
+  });
+
+  it('ByteTrack: overall MOTA ≥ 36.0 and at most 200 ID switches (SORT published 34.0 and 274)', () => {
+    const overall = results.get('bytetrack')!.overall;
+    expect(overall.gt).toBe(SORT_PUBLISHED.overall!.gt);
+    expect(100 * overall.mota).toBeGreaterThanOrEqual(36.0);
+    expect(overall.idSwitches).toBeLessThanOrEqual(200);
+    expect(overall.idf1).toBeGreaterThan(0);
+  });
+
+  it("SORT mode reproduces SORT's published FP and FN on every sequence, ID switches within ±1", () => {
+    const sort = results.get('sort')!;
+    for (const s of sort.sequences) {
+      const published = SORT_PUBLISHED[s.sequence]!;
+      expect({ sequence: s.sequence, fp: s.metrics.fp, fn: s.metrics.fn }).toEqual({ sequence: s.sequence, fp: published.fp, fn: published.fn });
+    }
+    expect(sort.overall.fp).toBe(3311);
+    expect(sort.overall.fn).toBe(11660);
+    expect(Math.abs(sort.overall.idSwitches - 274)).toBeLessThanOrEqual(1);
+    expect(sort.overall.idf1).toBeGreaterThan(0);
+  });
+
+  it('writes MOTChallenge track files that hold the scored boxes', () => {
+    const sort = results.get('sort')!;
+    const campus = sort.sequences.find((s) => s.sequence === 'TUD-Campus')!;
+    expect(campus.trackFile).toBe(join(dir, 'tracks', 'sort', 'TUD-Campus.txt'));
+    const rows = readFileSync(campus.trackFile, 'utf8').trim().split('\n');
+    expect(rows).toHaveLength(campus.metrics.predictedBoxes);
+    expect(rows[0]).toMatch(/^1,\d+,[\d.-]+,[\d.-]+,[\d.]+,[\d.]+,[\d.]+,-1,-1,-1$/);
+  });
+});
+
+describe('track-eval options and bad input', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-track-eval-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('--every 2 feeds frames 1, 3, 5, … and scores those frames only', async () => {
+    const result = await trackEval(['--seq', 'TUD-Campus', '--tracker', 'sort', '--every', '2', '--out', dir, '--json', join(dir, 'every.json')]);
+    expect(result.code).toBe(0);
+    const [sort] = (JSON.parse(readFileSync(join(dir, 'every.json'), 'utf8')) as { results: TrackerResult[] }).results;
+    expect(sort!.framesFed).toBe(36);
+    const frames = new Set(readFileSync(join(dir, 'sort', 'TUD-Campus.txt'), 'utf8').trim().split('\n').map((line) => Number(line.split(',')[0])));
+    expect([...frames].every((f) => f % 2 === 1)).toBe(true);
+    const gtOnOddFrames = readFileSync(join(MOT15, 'TUD-Campus', 'gt.txt'), 'utf8').trim().split('\n').filter((line) => Number(line.split(',')[0]) % 2 === 1);
+    expect(sort!.overall.gtBoxes).toBe(gtOnOddFrames.length);
+    expect(result.stdout).not.toContain('SORT published');
+  });
+
+  it('exits 2 with a clear message on an unknown tracker, a bad --every, a missing folder or a malformed det.txt', async () => {
+    const seq = join(dir, 'data', 'broken');
+    mkdirSync(seq, { recursive: true });
+    writeFileSync(join(seq, 'det.txt'), '1,-1,10,10,20,40,0.9,-1,-1,-1\n2,-1,10,ten,20,40,0.9,-1,-1,-1\n');
+    writeFileSync(join(seq, 'gt.txt'), '1,1,10,10,20,40,1,-1,-1,-1\n');
+    const [unknown, every, missing, malformed] = await Promise.all([
+      trackEval(['--tracker', 'kalman']),
+      trackEval(['--every', '0']),
+      trackEval(['--data', join(dir, 'nowhere')]),
+      trackEval(['--data', join(dir, 'data'), '--out', dir]),
+    ]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('--tracker: expected bytetrack or sort, got "kalman"');
+    expect(every.code).toBe(2);
+    expect(every.stderr).toContain('--every: expected a whole number ≥ 1, got "0"');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`${join(dir, 'nowhere')}: no such folder`);
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toContain(`${join(seq, 'det.txt')}:2: not a number in "2,-1,10,ten,20,40,0.9,-1,-1,-1"`);
+  });
+});

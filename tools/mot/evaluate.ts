@@ -1,0 +1,130 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { trackerSchema, type TrackerConfig } from '../../agent/config/tracking-schema.js';
+import { createTracker, type Detection } from '../../agent/tracking/tracker.js';
+import { MotAccumulator, type MotCounts } from './accumulator.js';
+import { overallMetrics, sequenceMetrics, type MotMetrics } from './metrics.js';
+import { MotFormatError, formatMot, parseMot, readMotFile, rowsByFrame, scoredGroundTruth, type MotRow } from './mot-file.js';
+
+/**
+ * The tracker evaluation behind `npm run track-eval` (issue 15): feeds each
+ * sequence's det.txt, frame by frame, to the product's tracker
+ * (agent/tracking createTracker, the code the agent runs), writes the
+ * confirmed tracks as a MOTChallenge file, reads that file back and scores
+ * it against gt.txt.
+ */
+
+export type TrackerType = TrackerConfig['type'];
+
+export interface EvalOptions {
+  /** Folders holding det.txt and gt.txt (and seqinfo.ini for the length). */
+  readonly sequences: readonly string[];
+  readonly trackers: readonly TrackerType[];
+  /** Track files go to <outDir>/<tracker>/<sequence>.txt. */
+  readonly outDir: string;
+  /** Feed only every N-th frame (1, 1 + N, …); ground truth is scored on those frames only. */
+  readonly every?: number;
+}
+
+export interface SequenceResult {
+  readonly sequence: string;
+  readonly metrics: MotMetrics;
+  readonly framesFed: number;
+  readonly trackerSeconds: number;
+  readonly trackFile: string;
+}
+
+export interface TrackerResult {
+  readonly tracker: TrackerType;
+  readonly config: TrackerConfig;
+  readonly sequences: readonly SequenceResult[];
+  readonly overall: MotMetrics;
+  readonly framesFed: number;
+  readonly trackerSeconds: number;
+  /** Frames fed per second of tracker.update time (the scoring and file I/O are not counted). */
+  readonly framesPerSecond: number;
+}
+
+/** Every folder under `dir` holding a det.txt, by name. */
+export function findSequences(dir: string): string[] {
+  if (!existsSync(dir)) throw new MotFormatError(`${dir}: no such folder (give --data, or set VIGIL_TESTDATA)`);
+  const found = readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(dir, entry.name, 'det.txt')))
+    .map((entry) => join(dir, entry.name))
+    .sort();
+  if (found.length === 0) throw new MotFormatError(`${dir}: no sequence folder with a det.txt in it`);
+  return found;
+}
+
+export function evaluate(options: EvalOptions): TrackerResult[] {
+  const every = options.every ?? 1;
+  if (!Number.isInteger(every) || every < 1) throw new MotFormatError(`every must be a whole number ≥ 1, got ${every}`);
+  const inputs = options.sequences.map((dir) => loadSequence(dir));
+  return options.trackers.map((type) => {
+    const config = trackerSchema.parse({ type });
+    const sequences = inputs.map((input) => runSequence(input, config, every, options.outDir));
+    const framesFed = sequences.reduce((sum, s) => sum + s.framesFed, 0);
+    const trackerSeconds = sequences.reduce((sum, s) => sum + s.trackerSeconds, 0);
+    return {
+      tracker: type,
+      config,
+      sequences: sequences.map((s) => s.result),
+      overall: overallMetrics(sequences.map((s) => s.counts)),
+      framesFed,
+      trackerSeconds,
+      framesPerSecond: framesFed / trackerSeconds,
+    };
+  });
+}
+
+interface SequenceInput {
+  readonly name: string;
+  readonly detections: Map<number, MotRow[]>;
+  readonly groundTruth: readonly MotRow[];
+  readonly length: number;
+}
+
+function loadSequence(dir: string): SequenceInput {
+  const name = dir.split(/[\\/]/).filter(Boolean).pop() ?? dir;
+  for (const file of ['det.txt', 'gt.txt']) {
+    if (!existsSync(join(dir, file))) throw new MotFormatError(`${join(dir, file)}: missing (a sequence folder needs det.txt and gt.txt)`);
+  }
+  const detections = readMotFile(join(dir, 'det.txt'));
+  const groundTruth = scoredGroundTruth(readMotFile(join(dir, 'gt.txt')));
+  const lastFrame = Math.max(0, ...detections.map((r) => r.frame), ...groundTruth.map((r) => r.frame));
+  return { name, detections: rowsByFrame(detections), groundTruth, length: seqLength(dir) ?? lastFrame };
+}
+
+/** seqinfo.ini's seqLength, if there is one. */
+function seqLength(dir: string): number | undefined {
+  const file = join(dir, 'seqinfo.ini');
+  if (!existsSync(file)) return undefined;
+  const match = /^\s*seqLength\s*=\s*(\d+)\s*$/m.exec(readFileSync(file, 'utf8'));
+  return match ? Number(match[1]) : undefined;
+}
+
+function runSequence(input: SequenceInput, config: TrackerConfig, every: number, outDir: string): { result: SequenceResult; counts: MotCounts; framesFed: number; trackerSeconds: number } {
+  const tracker = createTracker(config);
+  const rows: MotRow[] = [];
+  const fed = new Set<number>();
+  let seconds = 0;
+  for (let frame = 1; frame <= input.length; frame += every) {
+    fed.add(frame);
+    const detections: Detection[] = (input.detections.get(frame) ?? []).map((d) => ({ box: [d.x, d.y, d.x + d.w, d.y + d.h], score: d.conf, label: 'person' }));
+    const start = performance.now();
+    const tracks = tracker.update(detections);
+    seconds += (performance.now() - start) / 1000;
+    for (const t of tracks) rows.push({ frame, id: t.trackId, x: t.box[0], y: t.box[1], w: t.box[2] - t.box[0], h: t.box[3] - t.box[1], conf: t.score });
+  }
+  const trackFile = resolve(outDir, config.type, `${input.name}.txt`);
+  mkdirSync(resolve(outDir, config.type), { recursive: true });
+  const text = formatMot(rows);
+  writeFileSync(trackFile, text);
+  // score what was written, so the file and the figures agree
+  const hypotheses = parseMot(text, trackFile);
+  const groundTruth = input.groundTruth.filter((r) => fed.has(r.frame));
+  const counts = MotAccumulator.scoreSequence(groundTruth, hypotheses);
+  const result = { sequence: input.name, metrics: sequenceMetrics(counts), framesFed: fed.size, trackerSeconds: seconds, trackFile };
+  return { result, counts, framesFed: fed.size, trackerSeconds: seconds };
+}
