@@ -4,7 +4,9 @@ import { DETECTOR_TYPES } from '../core/detector-recipe.js';
 import { cameraSchema } from './camera-schema.js';
 import { inferenceSchema, PROVIDERS } from './inference-schema.js';
 import { mqttSchema } from './mqtt-schema.js';
+import { trackerSchema } from './tracking-schema.js';
 import { name, secondsAtLeast } from './schema-parts.js';
+import { checkSceneLabels } from './zones-schema.js';
 
 /**
  * The one schema for vigil's config file: types, defaults and docs come from
@@ -195,6 +197,7 @@ export const configSchema = z
     inference: inferenceSchema.prefault({}),
     detector,
     classifier: classifier.optional(),
+    tracker: trackerSchema.prefault({}),
     mqtt: mqttSchema.optional(),
     state_dir: z
       .string()
@@ -226,6 +229,7 @@ export const configSchema = z
     if (config.mqtt?.enabled && config.mqtt.spool && !config.state_dir) {
       ctx.addIssue({ code: 'custom', path: ['mqtt', 'spool'], message: 'needs state_dir (or systemd StateDirectory=, which sets $STATE_DIRECTORY)' });
     }
+    checkSceneLabels(config, ctx);
   });
 
 export type VigilConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,226 @@
+import type { TrackerConfig } from '../config/tracking-schema.js';
+import type { TrackedObject } from '../core/scene.js';
+import { solveAssignment, type Pair } from './assignment.js';
+import { KalmanFilter } from './kalman.js';
+import { aspectHeightToBox, boxOf, boxToAspectHeight, BYTETRACK_MODEL, iou } from './motion-models.js';
+import type { Detection, Tracker } from './tracker-types.js';
+
+/**
+ * ByteTrack (Zhang et al. 2022, BYTETracker in github.com/ifzhang/ByteTrack):
+ * 1. predict every track (a lost one with its height velocity zeroed);
+ * 2. high-score detections against confirmed tracks, tracked or lost, by
+ *    IoU (weighed by the score with fuse_score);
+ * 3. low-score detections against the tracked ones still unmatched, by IoU:
+ *    a weak detection keeps an occluded object's track alive; tracks
+ *    unmatched after that become lost;
+ * 4. the high-score detections left against tentative tracks, which are
+ *    confirmed after confirm_frames matches in a row and dropped on a miss;
+ * 5. a track from each high-score detection left that scores at least
+ *    new_track_score; lost tracks older than lost_frames end; a tracked and
+ *    a lost track on the same box: the younger one goes.
+ * Every stage is an optimal assignment with lapjv's cost limit, and a
+ * detection never pairs with a track of another label. Differences from
+ * BYTETracker: ids are given at confirmation (tentative tracks that never
+ * confirm use none), tentative tracks are predicted too, and confirmation
+ * may take more than two frames.
+ */
+
+type TrackState = 'tentative' | 'tracked' | 'lost';
+
+interface ByteTrack {
+  readonly kf: KalmanFilter;
+  readonly label: string;
+  /** 0 while tentative. */
+  id: number;
+  state: TrackState;
+  hits: number;
+  score: number;
+  detection: number;
+  readonly startFrame: number;
+  lastFrame: number;
+  readonly box: Float64Array;
+}
+
+/** IoU at which a tracked and a lost track count as one object (ByteTrack's remove_duplicate_stracks: distance < 0.15). */
+const DUPLICATE_IOU = 0.85;
+
+const z = new Float64Array(4);
+
+export class ByteTracker implements Tracker {
+  private tracks: ByteTrack[] = [];
+  private frame = 0;
+  private nextId = 1;
+  private endedIds: number[] = [];
+
+  constructor(private readonly config: TrackerConfig) {}
+
+  get ended(): readonly number[] {
+    return this.endedIds;
+  }
+
+  get activeCount(): number {
+    let count = 0;
+    for (const t of this.tracks) if (t.id > 0) count++;
+    return count;
+  }
+
+  update(detections: readonly Detection[]): TrackedObject[] {
+    const c = this.config;
+    this.frame++;
+    this.endedIds = [];
+    const high: number[] = [];
+    const low: number[] = [];
+    detections.forEach((d, i) => {
+      if (d.score >= c.high_score) high.push(i);
+      else if (d.score >= c.low_score) low.push(i);
+    });
+    const pool: ByteTrack[] = [];
+    const tentative: ByteTrack[] = [];
+    for (const track of this.tracks) {
+      if (track.state === 'lost') track.kf.x[7] = 0;
+      track.kf.predict();
+      aspectHeightToBox(track.kf.x, track.box);
+      (track.state === 'tentative' ? tentative : pool).push(track);
+    }
+
+    const first = this.match(pool, high, detections, 1 - c.match_iou, c.fuse_score);
+    for (const [t, d] of first.pairs) this.hit(pool[t]!, detections, d);
+    const unmatchedTracked = first.tracks.map((t) => pool[t]!).filter((t) => t.state === 'tracked');
+    const second = this.match(unmatchedTracked, low, detections, 1 - c.low_match_iou, false);
+    for (const [t, d] of second.pairs) this.hit(unmatchedTracked[t]!, detections, d);
+    for (const t of second.tracks) unmatchedTracked[t]!.state = 'lost';
+
+    const left = first.detections.map((i) => high[i]!);
+    const third = this.match(tentative, left, detections, 1 - c.confirm_iou, c.fuse_score);
+    for (const [t, d] of third.pairs) this.hit(tentative[t]!, detections, d);
+    const dropped = new Set(third.tracks.map((t) => tentative[t]!));
+    const born: ByteTrack[] = [];
+    for (const i of third.detections) {
+      const d = left[i]!;
+      if (detections[d]!.score >= c.new_track_score) born.push(this.start(detections, d));
+    }
+    this.tracks = this.tracks.filter((t) => !dropped.has(t) && !(t.state === 'lost' && this.frame - t.lastFrame > c.lost_frames && this.end(t)));
+    this.tracks.push(...born);
+    this.removeDuplicates();
+    return this.report();
+  }
+
+  clear(): void {
+    this.endedIds = [];
+    for (const t of this.tracks) if (t.id > 0) this.endedIds.push(t.id);
+    this.tracks = [];
+    this.frame = 0;
+  }
+
+  /**
+   * Pairs tracks with the detections whose indices are in `candidates`; cost
+   * 1 − IoU (× score with fuse), pairs costing more than `limit` never made.
+   * Returns the pairs as [track, detection index into `detections`], and the
+   * unmatched tracks and candidates as positions in their lists.
+   */
+  private match(
+    tracks: readonly ByteTrack[],
+    candidates: readonly number[],
+    detections: readonly Detection[],
+    limit: number,
+    fuse: boolean,
+  ): { pairs: Pair[]; tracks: number[]; detections: number[] } {
+    let pairs: Pair[] = [];
+    if (tracks.length > 0 && candidates.length > 0) {
+      const cost = tracks.map((t) =>
+        candidates.map((i) => {
+          const det = detections[i]!;
+          if (det.label !== t.label) return Infinity;
+          return 1 - iou(t.box, det.box) * (fuse ? det.score : 1);
+        }),
+      );
+      pairs = solveAssignment(cost, limit);
+    }
+    const trackUsed = new Uint8Array(tracks.length);
+    const detUsed = new Uint8Array(candidates.length);
+    for (const [t, d] of pairs) {
+      trackUsed[t] = 1;
+      detUsed[d] = 1;
+    }
+    return {
+      pairs: pairs.map(([t, d]): Pair => [t, candidates[d]!]),
+      tracks: unused(trackUsed),
+      detections: unused(detUsed),
+    };
+  }
+
+  private hit(track: ByteTrack, detections: readonly Detection[], index: number): void {
+    const det = detections[index]!;
+    track.kf.update(boxToAspectHeight(det.box, z));
+    aspectHeightToBox(track.kf.x, track.box);
+    track.score = det.score;
+    track.detection = index;
+    track.lastFrame = this.frame;
+    track.hits++;
+    if (track.state === 'lost') track.state = 'tracked';
+    if (track.state === 'tentative' && track.hits >= this.config.confirm_frames) this.confirm(track);
+  }
+
+  private start(detections: readonly Detection[], index: number): ByteTrack {
+    const det = detections[index]!;
+    const kf = new KalmanFilter(BYTETRACK_MODEL, boxToAspectHeight(det.box, z));
+    const track: ByteTrack = {
+      kf,
+      label: det.label,
+      id: 0,
+      state: 'tentative',
+      hits: 1,
+      score: det.score,
+      detection: index,
+      startFrame: this.frame,
+      lastFrame: this.frame,
+      box: aspectHeightToBox(kf.x, new Float64Array(4)),
+    };
+    // As BYTETracker: what is there in the first frame is confirmed at once.
+    if (this.frame === 1 || this.config.confirm_frames <= 1) this.confirm(track);
+    return track;
+  }
+
+  private confirm(track: ByteTrack): void {
+    track.state = 'tracked';
+    track.id = this.nextId++;
+  }
+
+  /** A tracked and a lost track on the same box: the one that lived shorter goes. */
+  private removeDuplicates(): void {
+    const gone = new Set<ByteTrack>();
+    for (const a of this.tracks) {
+      if (a.state !== 'tracked') continue;
+      for (const b of this.tracks) {
+        if (b.state !== 'lost' || gone.has(b) || a.label !== b.label || iou(a.box, b.box) <= DUPLICATE_IOU) continue;
+        const younger = this.frame - a.startFrame > this.frame - b.startFrame ? b : a;
+        gone.add(younger);
+        if (younger === a) break;
+      }
+    }
+    if (gone.size === 0) return;
+    for (const t of gone) this.end(t);
+    this.tracks = this.tracks.filter((t) => !gone.has(t));
+  }
+
+  private report(): TrackedObject[] {
+    const out: TrackedObject[] = [];
+    for (const t of this.tracks) {
+      if (t.state !== 'tracked' || t.lastFrame !== this.frame) continue;
+      out.push({ trackId: t.id, label: t.label, score: t.score, box: boxOf(t.box), objectIndex: t.detection });
+    }
+    return out;
+  }
+
+  /** Records the end of a confirmed track; true so it can sit in a filter. */
+  private end(track: ByteTrack): boolean {
+    if (track.id > 0) this.endedIds.push(track.id);
+    return true;
+  }
+}
+
+function unused(used: Uint8Array): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < used.length; i++) if (!used[i]) out.push(i);
+  return out;
+}
