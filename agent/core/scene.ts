@@ -19,7 +19,11 @@ export interface TrackedObject {
   readonly label: string;
   /** The matched detection's score this frame. */
   readonly score: number;
-  /** [x1, y1, x2, y2] in source pixels: the matched detection's box. */
+  /**
+   * [x1, y1, x2, y2] in source pixels: the track's box as its Kalman filter
+   * estimates it after this frame's update (what SORT and ByteTrack output);
+   * the matched detection's own box is FrameResult.objects[objectIndex].
+   */
   readonly box: Box;
   /** Index of the matched detection in FrameResult.objects. */
   readonly objectIndex: number;
