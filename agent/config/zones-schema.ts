@@ -114,3 +114,23 @@ export const sceneKeys = {
 
 export type ZoneConfig = z.infer<typeof zone>;
 export type LineConfig = z.infer<typeof line>;
+
+interface LabelledScene {
+  readonly detector: { readonly classes: readonly string[] };
+  readonly cameras: readonly { readonly zones: readonly { readonly labels: readonly string[] }[]; readonly lines: readonly { readonly labels: readonly string[] }[] }[];
+}
+
+/** A zone or line filtering on a label the detector drops (detector.classes) would count nothing, silently: say so. */
+export function checkSceneLabels(config: LabelledScene, ctx: z.RefinementCtx): void {
+  if (config.detector.classes.length === 0) return;
+  const kept = new Set(config.detector.classes);
+  config.cameras.forEach((camera, c) => {
+    for (const kind of ['zones', 'lines'] as const) {
+      camera[kind].forEach((item, i) =>
+        item.labels.forEach((label, l) => {
+          if (!kept.has(label)) ctx.addIssue({ code: 'custom', path: ['cameras', c, kind, i, 'labels', l], message: `not in detector.classes, so never counted`, input: label });
+        }),
+      );
+    }
+  });
+}

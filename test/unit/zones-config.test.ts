@@ -126,3 +126,17 @@ describe('zones and lines config: each bad input names its key', () => {
     expect(issues.find((i) => i.path === 'cameras.1.lines.0.directions')?.message).toBe('the two directions need different names');
   });
 });
+
+describe('zones and lines config: label filters', () => {
+  it('names a filter label the detector drops (detector.classes), which would never count', () => {
+    const text = config(`    zones:\n      - name: counter\n        polygon: [[0, 0], [1, 0], [1, 1]]\n        labels: [person, preson]\n`).replace(
+      'labels: /work',
+      'classes: [person, car]\n  labels: /work',
+    );
+    expect(configIssues(text, FILE).map(formatIssue)).toEqual(['cameras.1.zones.0.labels.1: not in detector.classes, so never counted (got "preson")']);
+  });
+
+  it('takes any label when the detector keeps every class', () => {
+    expect(parseConfig(config(`    lines:\n      - name: door\n        points: [[0, 0.5], [1, 0.5]]\n        labels: [preson]\n`), FILE, {}).cameras[1]!.lines[0]!.labels).toEqual(['preson']);
+  });
+});
