@@ -1,5 +1,11 @@
 import type { PreviewImage } from '../capture/preview-encoder.js';
-import type { ObjectJson } from '../pipeline/objects-json.js';
+import { resultLatencyMs, type FrameResult } from '../core/frame.js';
+import type { SceneCounts } from '../core/scene.js';
+import { objectsJson, type ObjectJson } from '../pipeline/objects-json.js';
+import { round } from '../util/numbers.js';
+
+/** A detected object in the preview: the shared JSON plus its confirmed track, null for none (yet). */
+export type PreviewObject = ObjectJson & { readonly track_id: number | null };
 
 /** The JSON header of a binary preview message; boxes are in source pixels. */
 export interface FrameHeader {
@@ -10,8 +16,29 @@ export interface FrameHeader {
   readonly height: number;
   readonly jpeg_width: number;
   readonly jpeg_height: number;
-  readonly objects: readonly ObjectJson[];
+  readonly objects: readonly PreviewObject[];
   readonly latency_ms: number;
+  /** Only for a tracked camera (issue 15): zone occupancy now and line crossings so far, and tracks alive. */
+  readonly counts?: SceneCounts;
+  readonly tracks_active?: number;
+}
+
+/** A frame's header: its objects with their track ids, and the camera's counts when it is tracked. */
+export function frameHeader(result: FrameResult, image: Pick<PreviewImage, 'width' | 'height'>): FrameHeader {
+  const { meta } = result.frame;
+  const scene = result.scene;
+  return {
+    camera: meta.camera,
+    seq: meta.seq,
+    captured_at: meta.capturedAt,
+    width: meta.width,
+    height: meta.height,
+    jpeg_width: image.width,
+    jpeg_height: image.height,
+    objects: objectsJson(result.objects).map((o, i) => ({ ...o, track_id: result.objects[i]?.trackId ?? null })),
+    latency_ms: round(resultLatencyMs(result), 1),
+    ...(scene && { counts: scene.counts, tracks_active: scene.tracksActive }),
+  };
 }
 
 /**

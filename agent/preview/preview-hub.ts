@@ -7,10 +7,9 @@ import { resultLatencyMs, type FrameMeta, type FrameResult } from '../core/frame
 import type { ResultSink } from '../core/pipeline-ports.js';
 import type { Logger } from '../log.js';
 import type { PreviewMetrics } from '../metrics/preview-metrics.js';
-import { objectsJson } from '../pipeline/objects-json.js';
-import { round } from '../util/numbers.js';
-import { frameMessage } from './frame-message.js';
+import { frameHeader, frameMessage } from './frame-message.js';
 import { PreviewStats } from './preview-stats.js';
+import { cameraLayout, type CameraLayout, type CameraSceneConfig } from './scene-layout.js';
 
 /** JPEGs waiting for their frame's results, per camera, at most (frames dropped from the queue never get any). */
 const PENDING_PER_CAMERA = 8;
@@ -24,6 +23,8 @@ export interface PreviewCamera {
 export interface PreviewHubDeps {
   readonly config: PreviewConfig;
   readonly cameras: readonly PreviewCamera[];
+  /** The cameras' config, for the zones and lines the viewer draws (only their names and geometry are sent). */
+  readonly cameraConfigs?: readonly CameraSceneConfig[];
   /** Each camera's capture state now (connected, disconnected, …). */
   readonly states: () => Record<string, string>;
   readonly metrics: PreviewMetrics;
@@ -93,18 +94,7 @@ export class PreviewHub implements ResultSink {
     const image = byCamera?.get(meta.seq);
     if (!byCamera || !image) return;
     for (const seq of byCamera.keys()) if (seq <= meta.seq) byCamera.delete(seq);
-    const header = {
-      camera: meta.camera,
-      seq: meta.seq,
-      captured_at: meta.capturedAt,
-      width: meta.width,
-      height: meta.height,
-      jpeg_width: image.width,
-      jpeg_height: image.height,
-      objects: objectsJson(result.objects),
-      latency_ms: round(latencyMs, 1),
-    };
-    const message = frameMessage(header, image);
+    const message = frameMessage(frameHeader(result, image), image);
     for (const viewer of this.viewers) {
       if (!viewer.watching.has(meta.camera)) continue;
       if (this.backedUp(viewer)) this.deps.metrics.framesSkipped.inc({ camera: meta.camera, reason: 'backpressure' });
@@ -128,8 +118,14 @@ export class PreviewHub implements ResultSink {
     });
     ws.on('error', (err) => this.deps.logger.debug({ err }, 'preview viewer error'));
     const { fps, width } = this.deps.config;
-    ws.send(JSON.stringify({ type: 'hello', cameras: this.deps.cameras.map((c) => ({ name: c.name })), preview: { fps, width } }));
+    ws.send(JSON.stringify({ type: 'hello', cameras: this.helloCameras(), preview: { fps, width } }));
     this.sendStats(viewer);
+  }
+
+  /** Each camera's name, and its zones and lines when it has any. */
+  private helloCameras(): CameraLayout[] {
+    const configs = this.deps.cameraConfigs ?? [];
+    return this.deps.cameras.map((c) => cameraLayout(configs.find((config) => config.name === c.name) ?? { name: c.name }));
   }
 
   private onViewerMessage(viewer: Viewer, data: RawData, isBinary: boolean): void {

@@ -3,8 +3,11 @@ import { describe, expect, it } from 'vitest';
 import type { CvBinding, CvMat } from '../../agent/capture/opencv-binding.js';
 import { PreviewEncoder } from '../../agent/capture/preview-encoder.js';
 import { deviceHostNames, knownHost, presentedToken, sameOrigin, tokenMatches } from '../../agent/http/access.js';
-import { frameMessage, parseFrameMessage } from '../../agent/preview/frame-message.js';
+import type { FrameResult } from '../../agent/core/frame.js';
+import type { SceneUpdate } from '../../agent/core/scene.js';
+import { frameHeader, frameMessage, parseFrameMessage } from '../../agent/preview/frame-message.js';
 import { PreviewStats } from '../../agent/preview/preview-stats.js';
+import { cameraLayout } from '../../agent/preview/scene-layout.js';
 
 const request = (url: string, headers: Record<string, string> = {}): IncomingMessage => ({ url, headers }) as unknown as IncomingMessage;
 
@@ -57,6 +60,92 @@ describe('frameMessage', () => {
     const parsed = parseFrameMessage(message);
     expect(parsed.header).toEqual(header);
     expect([...parsed.jpeg]).toEqual([0xff, 0xd8, 0xff, 1, 2, 3]);
+  });
+});
+
+describe('frameHeader', () => {
+  const capturedAt = performance.timeOrigin + 1000;
+  /** A processed 768×576 frame with a tracked person and a person not (yet) in a confirmed track, finished 42 ms after capture. */
+  const result = (scene?: SceneUpdate): FrameResult => ({
+    frame: { meta: { camera: 'gate', seq: 12, capturedAt, videoIndex: 0, width: 768, height: 576 }, data: new ArrayBuffer(0) },
+    objects: [
+      { label: 'person', score: 0.87654, box: [10.04, 20.06, 110, 320], class: null, trackId: 12 },
+      { label: 'person', score: 0.41, box: [400, 100, 450, 250], class: null },
+    ],
+    timings: { detectSeconds: 0.02, batchFrames: 1, wide: false, classifySeconds: 0, classifiedObjects: 0 },
+    dequeuedAt: 1010,
+    completedAt: 1042,
+    ...(scene && { scene }),
+  });
+  const counts = { zones: { counter: { person: 2, car: 1 } }, lines: { door: { in: { person: 5 }, out: { person: 3 } } } };
+  const scene: SceneUpdate = {
+    tracks: [],
+    tracksActive: 4,
+    confirmed: [],
+    zoneEntries: [],
+    zoneExits: [],
+    lineCrossings: [],
+    events: [],
+    counts,
+    countsChanged: false,
+  };
+
+  it('gives each object its track id (null when it has none) beside the shared object JSON', () => {
+    const header = frameHeader(result(), { width: 640, height: 480 });
+    expect(header).toEqual({
+      camera: 'gate',
+      seq: 12,
+      captured_at: capturedAt,
+      width: 768,
+      height: 576,
+      jpeg_width: 640,
+      jpeg_height: 480,
+      objects: [
+        { label: 'person', score: 0.8765, box: [10, 20.1, 110, 320], class: null, track_id: 12 },
+        { label: 'person', score: 0.41, box: [400, 100, 450, 250], class: null, track_id: null },
+      ],
+      latency_ms: 42,
+    });
+    // An untracked camera sends no counts at all, not empty ones.
+    expect('counts' in header || 'tracks_active' in header).toBe(false);
+  });
+
+  it('adds the counts and the active tracks of a tracked camera, and they survive the binary message', () => {
+    const header = frameHeader(result(scene), { width: 640, height: 480 });
+    expect(header.counts).toEqual(counts);
+    expect(header.tracks_active).toBe(4);
+    const parsed = parseFrameMessage(frameMessage(header, { jpeg: new Uint8Array([0xff, 0xd8]).buffer, width: 640, height: 480 }));
+    expect(parsed.header.counts?.lines.door?.in?.person).toBe(5);
+    expect(parsed.header.objects.map((o) => o.track_id)).toEqual([12, null]);
+  });
+});
+
+describe('cameraLayout', () => {
+  it('keeps a camera without zones or lines as the bare name the hello always sent', () => {
+    expect(cameraLayout({ name: 'gate' })).toEqual({ name: 'gate' });
+    expect(JSON.stringify(cameraLayout({ name: 'gate', zones: [], lines: [] }))).toBe('{"name":"gate"}');
+  });
+
+  it('sends zones and lines in frame fractions with their direction names, and nothing else of the config', () => {
+    const config = {
+      name: 'shop',
+      url: 'rtsp://admin:s3cret@10.0.0.9/stream',
+      zones: [{ name: 'counter', polygon: [[0.1, 0.5], [0.4, 0.5], [0.4, 0.9]], labels: ['person'], inertia: 3 }],
+      lines: [
+        { name: 'door', points: [[0.2, 0.3], [0.8, 0.3]], directions: ['enter', 'leave'], hysteresis: 0.01 },
+        { name: 'gate', points: [[0, 0.6], [1, 0.6]] },
+      ],
+    };
+    const layout = cameraLayout(config);
+    expect(layout).toEqual({
+      name: 'shop',
+      zones: [{ name: 'counter', polygon: [[0.1, 0.5], [0.4, 0.5], [0.4, 0.9]] }],
+      lines: [
+        { name: 'door', points: [[0.2, 0.3], [0.8, 0.3]], directions: ['enter', 'leave'] },
+        { name: 'gate', points: [[0, 0.6], [1, 0.6]], directions: ['in', 'out'] },
+      ],
+    });
+    expect(JSON.stringify(layout)).not.toContain('s3cret');
   });
 });
 

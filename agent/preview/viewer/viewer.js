@@ -8,26 +8,44 @@
  */
 
 /**
- * @typedef {{ label: string, score: number, box?: number[], class?: { label: string, score: number } | null }} DetectedObject
- * @typedef {{ camera: string, width?: number, height?: number, jpeg_width?: number, jpeg_height?: number, objects?: DetectedObject[] }} FrameHeader
+ * @typedef {{ label: string, score: number, box?: number[], class?: { label: string, score: number } | null, track_id?: number | null }} DetectedObject
+ * @typedef {Record<string, number>} ByLabel
+ * @typedef {{ zones?: Record<string, ByLabel>, lines?: Record<string, Record<string, ByLabel>> }} SceneCounts
+ * @typedef {{
+ *   camera: string, width?: number, height?: number, jpeg_width?: number, jpeg_height?: number, objects?: DetectedObject[],
+ *   counts?: SceneCounts, tracks_active?: number
+ * }} FrameHeader
+ * @typedef {{ name: string, polygon?: number[][] }} Zone
+ * @typedef {{ name: string, points?: number[][], directions?: string[] }} Line
+ * @typedef {{ name: string, zones?: Zone[], lines?: Line[] }} CameraInfo
  * @typedef {{ fps?: number, box_count?: number | null, latency_p95_ms?: number | null, state?: string }} CameraStats
- * @typedef {{ type: 'hello', cameras?: { name: string }[], preview?: { width?: number } }} HelloMessage
+ * @typedef {{ type: 'hello', cameras?: CameraInfo[], preview?: { width?: number } }} HelloMessage
  * @typedef {{ type: 'stats', cameras?: Record<string, CameraStats> }} StatsMessage
  * @typedef {ImageBitmap | HTMLImageElement} Picture
+ * Where the picture lies on the canvas and how big lines and text are drawn there:
+ * @typedef {{ ox: number, oy: number, dw: number, dh: number, cw: number, ch: number, px: number, lw: number, pad: number, th: number }} View
  * @typedef {{
- *   name: string, watched: boolean, bitmap: Picture | null, header: FrameHeader | null, decoding: boolean,
+ *   name: string, layout: CameraInfo, watched: boolean, bitmap: Picture | null, header: FrameHeader | null, decoding: boolean,
  *   pending: { header: FrameHeader, jpeg: Uint8Array<ArrayBuffer> } | null,
- *   root: HTMLElement, canvas: HTMLCanvasElement, badge: HTMLElement, placeholder: HTMLElement, stats: HTMLElement, objects: HTMLElement
+ *   root: HTMLElement, canvas: HTMLCanvasElement, badge: HTMLElement, placeholder: HTMLElement, stats: HTMLElement, objects: HTMLElement,
+ *   scene: HTMLElement
  * }} Tile
  */
 
 const GRID = '__grid__';
+/**
+ * The side of a line its first direction (`in`) crosses into, as the sign of cross(b - a, p - a) in
+ * picture coordinates (y down): the left-hand side seen from its first point towards its second
+ * (agent/analytics/geometry.ts signedDistance; for a line drawn left to right, up the picture).
+ */
+const IN_SIDE = -1;
 /** What the page has done, for tests and for a look from the console. */
 const vp = {
   /** @type {Record<string, number>} */ framesDrawn: {},
   /** @type {Record<string, number>} */ framesDropped: {},
   /** @type {Record<string, FrameHeader>} */ lastHeader: {},
   /** @type {StatsMessage | null} */ stats: null,
+  /** Each camera's zones and lines, from `hello`. @type {Record<string, CameraInfo>} */ layouts: {},
   connected: false,
 };
 Object.assign(window, { vigilPreview: vp });
@@ -45,6 +63,7 @@ function byId(id, type) {
 }
 const sel = byId('camera', HTMLSelectElement);
 const overlay = byId('overlay', HTMLInputElement);
+const sceneToggle = byId('scene', HTMLInputElement);
 const main = byId('tiles', HTMLElement);
 const conn = byId('conn', HTMLElement);
 const connText = byId('conn-text', HTMLElement);
@@ -108,13 +127,14 @@ const colour = (label) => `hsl(${hue(String(label))}, 85%, 60%)`;
 const pct = (score) => `${Math.round((Number(score) || 0) * 100)}%`;
 /** @param {DetectedObject} o */
 function chipText(o) {
-  let t = `${o.label} ${pct(o.score)}`;
+  let t = `${o.track_id != null ? `#${o.track_id} ` : ''}${o.label} ${pct(o.score)}`;
   if (o.class && o.class.label != null) t += ` · ${o.class.label} ${pct(o.class.score)}`;
   return t;
 }
 
-/** @param {string} name @returns {Tile} */
-function makeTile(name) {
+/** @param {CameraInfo} layout @returns {Tile} */
+function makeTile(layout) {
+  const name = layout.name;
   const frame = make('div', 'frame');
   const canvas = make('canvas', 'view', null, { camera: name });
   canvas.setAttribute('role', 'img');
@@ -126,13 +146,14 @@ function makeTile(name) {
   const root = make('section', 'tile');
   /** @type {Tile} */
   const t = {
-    name, watched: false, bitmap: null, header: null, decoding: false, pending: null,
+    name, layout, watched: false, bitmap: null, header: null, decoding: false, pending: null,
     root, canvas, badge, placeholder,
     stats: make('div', 'stats', 'no stats yet', { stats: name }),
     objects: make('div', 'objects', '', { objects: name }),
+    scene: make('div', 'scene', '', { scene: name }),
   };
   root.setAttribute('aria-label', `Camera ${name}`);
-  root.append(make('h2', null, name), frame, t.stats, t.objects);
+  root.append(make('h2', null, name), frame, t.stats, t.objects, t.scene);
   blank(t);
   return t;
 }
@@ -150,6 +171,8 @@ function blank(t) {
   t.canvas.height = Math.round((previewWidth * 3) / 4);
   t.placeholder.hidden = false;
   t.objects.textContent = '';
+  t.scene.textContent = '';
+  t.scene.hidden = true;
 }
 
 /** @param {Tile} t */
@@ -171,14 +194,19 @@ function draw(t) {
   ctx.fillRect(0, 0, cw, ch);
   ctx.drawImage(b, ox, oy, dw, dh);
   t.placeholder.hidden = true;
-  if (!overlay.checked || !Array.isArray(h.objects)) return;
+  const boxes = overlay.checked && Array.isArray(h.objects);
+  const scene = sceneToggle.checked && hasScene(t.layout);
+  if (!boxes && !scene) return;
   // Canvas pixels per CSS pixel as displayed, so lines and text stay readable in small grid tiles.
   const px = Math.max(cw / (c.clientWidth || cw / dpr), ch / (c.clientHeight || ch / dpr));
-  const kx = dw / (h.width || jw), ky = dh / (h.height || jh);
   const lw = Math.max(1, 2 * px), fs = Math.max(8, Math.round(12 * px)), pad = Math.round(fs * 0.35), th = Math.round(fs * 1.4);
-  ctx.lineWidth = lw;
   ctx.textBaseline = 'middle';
   ctx.font = `600 ${fs}px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif`;
+  // Zones and lines under the boxes, so a box on a zone stays readable.
+  if (scene) drawScene(ctx, t.layout, h.counts, { ox, oy, dw, dh, cw, ch, px, lw, pad, th });
+  if (!boxes || !h.objects) return;
+  const kx = dw / (h.width || jw), ky = dh / (h.height || jh);
+  ctx.lineWidth = lw;
   for (const o of h.objects) {
     const bx = o?.box;
     if (!bx || bx.length < 4) continue;
@@ -196,6 +224,109 @@ function draw(t) {
     ctx.fillStyle = '#000';
     ctx.fillText(text, tx + pad, ty + th / 2);
   }
+}
+
+/** @param {CameraInfo} layout */
+const hasScene = (layout) => Boolean(layout.zones?.length || layout.lines?.length);
+/** @param {ByLabel | undefined} byLabel */
+const total = (byLabel) => Object.values(byLabel ?? {}).reduce((sum, n) => sum + (Number(n) || 0), 0);
+/** A line's two direction names, `in` first. @param {Line} l @returns {[string, string]} */
+const directions = (l) => [l.directions?.[0] ?? 'in', l.directions?.[1] ?? 'out'];
+/** @param {Line} l @param {SceneCounts | undefined} counts */
+function lineText(l, counts) {
+  const [dirIn, dirOut] = directions(l), byDirection = counts?.lines?.[l.name] ?? {};
+  return `${l.name} · ${dirIn} ${total(byDirection[dirIn])} · ${dirOut} ${total(byDirection[dirOut])}`;
+}
+/**
+ * A filled label centred on (x, y), kept inside the canvas.
+ * @param {CanvasRenderingContext2D} ctx @param {string} text @param {number} x @param {number} y @param {string} bg @param {View} v
+ */
+function label(ctx, text, x, y, bg, v) {
+  const tw = ctx.measureText(text).width + v.pad * 2;
+  const tx = Math.max(0, Math.min(x - tw / 2, v.cw - tw)), ty = Math.max(0, Math.min(y - v.th / 2, v.ch - v.th));
+  ctx.fillStyle = bg;
+  ctx.fillRect(tx, ty, tw, v.th);
+  ctx.fillStyle = '#000';
+  ctx.fillText(text, tx + v.pad, ty + v.th / 2);
+}
+/**
+ * Zones as translucent dashed polygons named with their occupancy now; lines with an arrow
+ * pointing the `in` way and their crossings each way. Geometry is in fractions of the frame.
+ * @param {CanvasRenderingContext2D} ctx @param {CameraInfo} layout @param {SceneCounts | undefined} counts @param {View} v
+ */
+function drawScene(ctx, layout, counts, v) {
+  /** @param {number[] | undefined} p @returns {[number, number]} */
+  const at = (p) => [v.ox + (Number(p?.[0]) || 0) * v.dw, v.oy + (Number(p?.[1]) || 0) * v.dh];
+  ctx.lineWidth = v.lw;
+  for (const z of layout.zones ?? []) {
+    const pts = (z.polygon ?? []).map(at);
+    if (pts.length < 3) continue;
+    const h = hue(`zone:${z.name}`);
+    ctx.beginPath();
+    pts.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
+    ctx.closePath();
+    ctx.fillStyle = `hsla(${h}, 85%, 55%, 0.22)`;
+    ctx.fill();
+    ctx.strokeStyle = `hsl(${h}, 85%, 60%)`;
+    ctx.setLineDash([6 * v.px, 4 * v.px]);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    const top = pts.reduce((a, b) => (b[1] < a[1] ? b : a));
+    label(ctx, counts ? `${z.name} · ${total(counts.zones?.[z.name])}` : z.name, top[0], top[1] + v.th / 2 + v.lw, `hsl(${h}, 85%, 60%)`, v);
+  }
+  for (const l of layout.lines ?? []) {
+    const [a, b] = [at(l.points?.[0]), at(l.points?.[1])];
+    const dx = b[0] - a[0], dy = b[1] - a[1], len = Math.hypot(dx, dy);
+    if (len < 1) continue;
+    const col = `hsl(${hue(`line:${l.name}`)}, 90%, 60%)`;
+    // Unit normal on the side an object crosses into when it goes `in`.
+    const nx = (-dy / len) * IN_SIDE, ny = (dx / len) * IN_SIDE;
+    const mx = (a[0] + b[0]) / 2, my = (a[1] + b[1]) / 2, arrow = 16 * v.px, head = 7 * v.px;
+    ctx.strokeStyle = 'rgba(0, 0, 0, 0.6)';
+    ctx.lineWidth = v.lw * 2.5;
+    ctx.beginPath();
+    ctx.moveTo(a[0], a[1]);
+    ctx.lineTo(b[0], b[1]);
+    ctx.stroke();
+    ctx.strokeStyle = col;
+    ctx.lineWidth = v.lw * 1.5;
+    ctx.beginPath();
+    ctx.moveTo(a[0], a[1]);
+    ctx.lineTo(b[0], b[1]);
+    ctx.moveTo(mx - nx * arrow, my - ny * arrow);
+    ctx.lineTo(mx + nx * arrow, my + ny * arrow);
+    ctx.stroke();
+    ctx.fillStyle = col;
+    ctx.beginPath();
+    ctx.moveTo(mx + nx * (arrow + head), my + ny * (arrow + head));
+    ctx.lineTo(mx + nx * arrow - ny * head, my + ny * arrow + nx * head);
+    ctx.lineTo(mx + nx * arrow + ny * head, my + ny * arrow - nx * head);
+    ctx.closePath();
+    ctx.fill();
+    // The name and counts on the other side of the line, the label's near edge clear of it.
+    const text = lineText(l, counts), tw = ctx.measureText(text).width + v.pad * 2;
+    const off = (Math.abs(nx) * tw) / 2 + (Math.abs(ny) * v.th) / 2 + v.lw * 3;
+    label(ctx, text, mx - nx * off, my - ny * off, col, v);
+  }
+}
+/** The counts under the picture, as text. @param {CameraInfo} layout @param {FrameHeader} h */
+function sceneSummary(layout, h) {
+  const counts = h.counts;
+  if (!counts) return '';
+  const parts = typeof h.tracks_active === 'number' ? [`tracks ${h.tracks_active}`] : [];
+  const zoneNames = [...new Set([...(layout.zones ?? []).map((z) => z.name), ...Object.keys(counts.zones ?? {})])];
+  for (const name of zoneNames) {
+    const byLabel = counts.zones?.[name] ?? {};
+    const labels = Object.keys(byLabel).filter((k) => byLabel[k]).sort();
+    parts.push(`${name} ${total(byLabel)}${labels.length ? ` (${labels.map((k) => `${k} ${byLabel[k]}`).join(', ')})` : ''}`);
+  }
+  const lines = [...(layout.lines ?? [])];
+  for (const name of Object.keys(counts.lines ?? {})) if (!lines.some((l) => l.name === name)) lines.push({ name });
+  for (const l of lines) {
+    const [dirIn, dirOut] = directions(l), byDirection = counts.lines?.[l.name] ?? {};
+    parts.push(`${l.name} ${dirIn} ${total(byDirection[dirIn])} / ${dirOut} ${total(byDirection[dirOut])}`);
+  }
+  return parts.join(' · ');
 }
 
 /** @param {DetectedObject[] | undefined} objects */
@@ -240,6 +371,8 @@ function decode(t, header, jpeg) {
         vp.framesDrawn[t.name] = (vp.framesDrawn[t.name] ?? 0) + 1;
         vp.lastHeader[t.name] = header;
         t.objects.textContent = summary(header.objects);
+        t.scene.textContent = sceneSummary(t.layout, header);
+        t.scene.hidden = !t.scene.textContent;
       },
       (err) => console.warn('vigil: frame decode failed', t.name, err),
     )
@@ -317,10 +450,18 @@ function render() {
 /** @param {HelloMessage} msg */
 function onHello(msg) {
   if (msg.preview?.width && msg.preview.width > 0) previewWidth = msg.preview.width;
-  cams = (msg.cameras ?? []).map((c) => String(c.name));
+  const infos = (msg.cameras ?? []).map((c) => ({ ...c, name: String(c.name) }));
+  cams = infos.map((c) => c.name);
+  vp.layouts = Object.fromEntries(infos.map((c) => [c.name, c]));
+  // The zones-and-lines toggle only where some camera has any.
+  const sceneLabel = sceneToggle.closest('label');
+  if (sceneLabel) sceneLabel.hidden = !infos.some(hasScene);
   /** @type {Record<string, Tile>} */
   const next = {};
-  for (const name of cams) next[name] = tiles[name] ?? makeTile(name);
+  for (const info of infos) {
+    const t = (next[info.name] = tiles[info.name] ?? makeTile(info));
+    t.layout = info;
+  }
   each((t) => {
     if (!next[t.name]) {
       t.watched = false;
@@ -426,6 +567,7 @@ sel.addEventListener('change', () => {
   render();
 });
 overlay.addEventListener('change', () => each(draw));
+sceneToggle.addEventListener('change', () => each(draw));
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let resizeTimer;
 window.addEventListener('resize', () => {
