@@ -57,10 +57,13 @@ export class Agent extends TypedEmitter<{ fatal: Error }> {
             camera,
             capture: config.capture,
             classifier: config.classifier?.enabled ?? false,
+            tracker: config.tracker,
+            classes: config.detector.classes,
             metrics: this.metrics,
             logger,
             onQueued: () => this.dispatcher.pump(),
             onPreview: (meta, image) => this.preview?.offer(meta, image),
+            onTracksEnd: (lane) => this.dispatcher.endScene(lane),
           }),
       );
     const mqtt = config.mqtt?.enabled ? this.mqttPublisher(config.mqtt) : undefined;
@@ -132,6 +135,7 @@ export class Agent extends TypedEmitter<{ fatal: Error }> {
       config,
       device: this.config.device,
       cameras: this.metrics.cameras,
+      scenes: this.config.cameras,
       mqttMetrics: new MqttMetrics(this.metrics.registry),
       stateDir: this.config.state_dir,
       logger: this.logger.child({ component: 'mqtt' }),
@@ -142,6 +146,7 @@ export class Agent extends TypedEmitter<{ fatal: Error }> {
     return new PreviewHub({
       config,
       cameras: this.cameras.map((c) => c.source),
+      cameraConfigs: this.config.cameras,
       states: () => Object.fromEntries(this.cameras.map((c) => [c.name, c.health.snapshot().state])),
       metrics: new PreviewMetrics(this.metrics.registry),
       logger: this.logger.child({ component: 'preview' }),

@@ -1,6 +1,8 @@
+import { SceneAnalytics } from './analytics/scene-analytics.js';
 import { CameraSource } from './capture/camera-source.js';
 import type { PreviewImage } from './capture/preview-encoder.js';
 import type { CameraConfig, CaptureConfig } from './config/schema.js';
+import type { TrackerConfig } from './config/tracking-schema.js';
 import type { TensorRecipe } from './core/detector-recipe.js';
 import type { CapturedFrame, FrameMeta } from './core/frame.js';
 import { CameraHealthTracker } from './health/camera-health.js';
@@ -8,20 +10,30 @@ import type { Logger } from './log.js';
 import type { CameraStats, DropReason } from './metrics/camera-stats.js';
 import type { VigilMetrics } from './metrics/registry.js';
 import type { CameraLane } from './pipeline/dispatcher.js';
+import { LaneScene } from './pipeline/lane-scene.js';
 import { FrameQueue } from './queue/frame-queue.js';
+import { createTracker } from './tracking/tracker.js';
 
 export interface CameraPipelineDeps {
   readonly camera: CameraConfig;
   readonly capture: CaptureConfig;
   /** Whether a classifier runs (its confidence series exist from the start). */
   readonly classifier: boolean;
+  readonly tracker: TrackerConfig;
+  /** `detector.classes`: the labels whose tracking series exist from the start ([]: every class, series appear with a label's first object). */
+  readonly classes: readonly string[];
   readonly metrics: VigilMetrics;
   readonly logger: Logger;
   /** The queue gained a frame: the dispatcher may take it. */
   readonly onQueued: () => void;
   /** A JPEG for the live preview, before its frame. */
   readonly onPreview: (meta: FrameMeta, image: PreviewImage) => void;
+  /** The camera went away (disconnected, ended, stopped): its tracks end once its frames in flight are published (InferenceDispatcher.endScene). */
+  readonly onTracksEnd: (lane: CameraPipeline) => void;
 }
+
+/** Capture states in which no frame comes: the tracks seen so far are over. */
+const GONE = new Set(['disconnected', 'ended', 'stopped']);
 
 /**
  * One camera, wired: its capture source, its bounded queue, its health for
@@ -34,16 +46,29 @@ export class CameraPipeline implements CameraLane {
   readonly queue: FrameQueue<CapturedFrame>;
   readonly health: CameraHealthTracker;
   readonly onDemand: boolean;
+  /** Tracking and zones/lines; undefined when `tracker.enabled` is false (results pass unchanged). */
+  readonly scene: LaneScene | undefined;
   private readonly stats: CameraStats;
 
   constructor(deps: CameraPipelineDeps) {
     const { camera } = deps;
     this.onDemand = camera.file_pace === 'on_demand';
     this.queue = new FrameQueue<CapturedFrame>(camera.queue_capacity, () => this.dropped('queue_full'));
-    this.stats = deps.metrics.addCamera({ camera: camera.name, queueCapacity: camera.queue_capacity, queueSize: () => this.queue.size, classifier: deps.classifier });
+    const tracked = deps.tracker.enabled;
+    this.stats = deps.metrics.addCamera({
+      camera: camera.name,
+      queueCapacity: camera.queue_capacity,
+      queueSize: () => this.queue.size,
+      classifier: deps.classifier,
+      ...(tracked ? { scene: { labels: deps.classes, zones: camera.zones, lines: camera.lines } } : {}),
+    });
+    this.scene = tracked ? new LaneScene(createTracker(deps.tracker), new SceneAnalytics({ zones: camera.zones, lines: camera.lines, anchor: camera.anchor })) : undefined;
     this.health = new CameraHealthTracker(camera.name, () => performance.now(), () => this.queue.size);
     this.source = new CameraSource({ camera, capture: deps.capture, logger: deps.logger, stats: this.stats });
-    this.source.on('status', ({ state }) => this.health.onState(state));
+    this.source.on('status', ({ state }) => {
+      this.health.onState(state);
+      if (this.scene && GONE.has(state)) deps.onTracksEnd(this);
+    });
     this.source.on('preview', ({ meta, image }) => deps.onPreview(meta, image));
     this.source.on('skipped', ({ reason }) => this.dropped(reason));
     this.source.on('frame', (frame) => {

@@ -7,6 +7,9 @@ import { InferenceDispatcher, type CameraLane } from '../../agent/pipeline/dispa
 import { LaneScene } from '../../agent/pipeline/lane-scene.js';
 import { SinkFanout } from '../../agent/pipeline/sinks.js';
 import { FrameQueue } from '../../agent/queue/frame-queue.js';
+import { SceneAnalytics } from '../../agent/analytics/scene-analytics.js';
+import { trackerSchema } from '../../agent/config/tracking-schema.js';
+import { createTracker } from '../../agent/tracking/tracker.js';
 
 const T0 = 1_700_000_000_000;
 const silent = createLogger('silent');
@@ -209,3 +212,44 @@ describe('the lane tracking step (tracker and zone/line analytics before the fan
     expect(sink.log).toEqual(['frame 0', 'frame 1', 'scene plaza active=1 ended=']);
   });
 });
+
+describe('the lane tracking step with the real tracker and analytics', () => {
+  it('follows a person walking down across a line and into a zone under one id, and closes the visit at the last frame on a disconnect', () => {
+    const scene = new LaneScene(
+      createTracker(trackerSchema.parse({})),
+      new SceneAnalytics({
+        zones: [{ name: 'lower', polygon: [[0, 0.5], [1, 0.5], [1, 1], [0, 1]], labels: [], inertia: 3 }],
+        lines: [{ name: 'middle', points: [[0, 0.4], [1, 0.4]], directions: ['in', 'out'], labels: [], hysteresis: 0.02 }],
+        anchor: 'bottom_center',
+      }),
+    );
+    const crossings: string[] = [];
+    const entries: string[] = [];
+    const ids = new Set<number | null | undefined>();
+    let seq = 0;
+    // 1000 × 1000 frame, 10 fps: the box's bottom moves from y = 200 to 800, 10 px a frame.
+    for (let bottom = 200; bottom <= 800; bottom += 10, seq++) {
+      const result: FrameResult = {
+        frame: { meta: { camera: 'plaza', seq, capturedAt: T0 + seq * 100, videoIndex: 0, width: 1000, height: 1000 }, data: new ArrayBuffer(0) },
+        objects: [{ label: 'person', score: 0.9, box: [480, bottom - 150, 540, bottom], class: null }],
+        timings: { detectSeconds: 0.01, batchFrames: 1, wide: false, classifySeconds: 0, classifiedObjects: 0 },
+        dequeuedAt: 0,
+        completedAt: 0,
+      };
+      const { result: tracked } = scene.track(result);
+      if (seq >= 2) ids.add(tracked.objects[0]!.trackId);
+      crossings.push(...tracked.scene!.lineCrossings.map((c) => `${c.line} ${c.direction} ${c.trackId}`));
+      entries.push(...tracked.scene!.zoneEntries.map((e) => `${e.zone} ${e.trackId}`));
+    }
+    expect([...ids]).toEqual([1]);
+    expect(crossings).toHaveLength(1);
+    expect(crossings[0]).toMatch(/^middle (in|out) 1$/);
+    expect(entries).toEqual(['lower 1']);
+    const end = scene.end()!;
+    // Entered at the first frame with the bottom past the zone's edge at 500 (seq 31: 510), last seen at seq 60: 2.9 s inside, no more.
+    expect(end.zoneExits).toEqual([{ zone: 'lower', label: 'person', trackId: 1, at: T0 + 6000, dwellSeconds: 2.9 }]);
+    expect(end.events.map((e) => e.type)).toEqual(['end']);
+    expect(scene.end()).toBeUndefined();
+  });
+});
+
