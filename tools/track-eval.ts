@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -94,7 +95,7 @@ export function main(argv: readonly string[]): number {
     const frames = cli.every === 1 ? 'every frame' : `every ${cli.every}th frame`;
     console.log(`track-eval: ${sequences.length} sequences from ${cli.data}, ${frames}, IoU ≥ 0.5; MOTP as motmetrics (1 − IoU) and as the devkit (IoU %)\n`);
     console.log(resultTable(results, cli.every === 1));
-    console.log(`\nthroughput (tracker.update only, this process):\n${throughputLines(results).join('\n')}`);
+    console.log(`\ntracker throughput (the tracking loop only, not reading or scoring; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs):\n${throughputLines(results).join('\n')}`);
     console.log(`track files: ${relative(process.cwd(), cli.out) || '.'}/<tracker>/<sequence>.txt`);
     if (cli.json) {
       mkdirSync(dirname(cli.json), { recursive: true });
