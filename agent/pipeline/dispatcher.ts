@@ -30,6 +30,8 @@ export interface CameraLane {
 interface LaneState {
   readonly lane: CameraLane;
   published: Promise<void>;
+  /** The camera went away with frames still queued: its tracks end once the last of them is dispatched. */
+  endWhenDrained?: boolean;
 }
 
 /**
@@ -79,6 +81,7 @@ export class InferenceDispatcher {
       const frame = lane.queue.shift()!;
       if (lane.onDemand) lane.source.grantCredit(1);
       this.dispatch(state, frame);
+      if (state.endWhenDrained && lane.queue.size === 0) this.endScene(lane);
     }
     // Frames still queued now wait for a worker.
     this.saturation.update(this.lanes.some((s) => s.lane.queue.size > 0));
@@ -118,6 +121,9 @@ export class InferenceDispatcher {
     const state = this.lanes.find((s) => s.lane === lane);
     const scene = lane.scene;
     if (!state || !scene) return;
+    // A file that ended (or a camera that dropped) can leave frames queued: they are tracked first, or they would start new tracks after the end.
+    state.endWhenDrained = lane.queue.size > 0;
+    if (state.endWhenDrained) return;
     state.published = state.published.then(() => {
       try {
         const update = scene.end();
