@@ -14,6 +14,8 @@ const SLOW = [
   // outages, stalls and full load, each as long as what it checks
   'test/integration/mqtt-outage.test.ts',
   'test/integration/mqtt-spool.test.ts',
+  // tracks, zones and lines: a 20 s clip analysed frame by frame
+  'test/integration/mqtt-events.test.ts',
   'test/integration/preview-backpressure.test.ts',
   'test/integration/load-and-metrics.test.ts',
   // issue 15's end-to-end figures: a rendered video played in real time, vtest.avi played twice
