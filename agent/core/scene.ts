@@ -29,7 +29,12 @@ export interface TrackedObject {
   readonly objectIndex: number;
 }
 
-/** A zone visit of one track: entered_at, and exited_at with dwell once it left. */
+/**
+ * A zone visit of one track: entered_at, and exited_at with dwell once it
+ * left. Both are the first frame of the `inertia` frames in a row that
+ * confirmed the entry or exit (a track that ends inside leaves when it was
+ * last seen), so dwell is the time the object was actually inside.
+ */
 export interface ZoneVisit {
   readonly zone: string;
   readonly entered_at: number;
