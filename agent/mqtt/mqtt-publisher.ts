@@ -42,8 +42,8 @@ interface CameraScene {
   eventSeq: number;
   countsSeq: number;
   counts: SceneCounts;
-  /** As last published; undefined before the first counts message. */
-  connected: boolean | undefined;
+  /** Connected state, zones and lines as last published (JSON); undefined before the first counts message. */
+  published: string | undefined;
 }
 
 /**
@@ -74,7 +74,7 @@ export class MqttPublisher implements ResultSink {
     this.buffer = new OutboundBuffer({ maxMessages: config.buffer.max_messages, maxBytes: config.buffer.max_bytes }, (m, reason) => this.dropped(m, reason));
     this.rateLimiter = config.detections.max_per_second === undefined ? undefined : new RateLimiter(config.detections.max_per_second);
     this.spool = config.spool && deps.stateDir ? new MetricsSpool(deps.stateDir, deps.logger) : undefined;
-    for (const stats of deps.cameras) this.scenes.set(stats.camera, { eventSeq: 0, countsSeq: 0, counts: NO_COUNTS, connected: undefined });
+    for (const stats of deps.cameras) this.scenes.set(stats.camera, { eventSeq: 0, countsSeq: 0, counts: NO_COUNTS, published: undefined });
     const ha = config.home_assistant;
     if (ha.enabled) {
       const configs = discoveryConfigs({
@@ -138,7 +138,7 @@ export class MqttPublisher implements ResultSink {
     const { events, counts } = this.deps.config;
     if (events.enabled) for (const event of update.events) this.publishEvent(camera, scene, eventPayload(event, this.identity(camera, ++scene.eventSeq)), events.qos);
     scene.counts = update.counts;
-    if (counts.enabled && (update.countsChanged || scene.connected === undefined)) this.publishCounts(camera);
+    if (counts.enabled && update.countsChanged) this.publishCounts(camera, false);
   }
 
   /** Publishes `offline` and disconnects within `timeoutMs`, its share of the agent's shutdown budget. */
@@ -175,22 +175,26 @@ export class MqttPublisher implements ResultSink {
     this.enqueue({ kind: 'event', topic, payload: Buffer.from(text), qos, retain: false, spoolId });
   }
 
-  /** The camera's counts as they are now, retained; a buffered older counts message of the camera is replaced. */
-  private publishCounts(camera: string): void {
+  /**
+   * The camera's counts as they are now, retained; a buffered older counts
+   * message of the camera is replaced. Unless `always` (at connect), only
+   * when what a consumer sees changed: the connected state or a count.
+   */
+  private publishCounts(camera: string, always: boolean): void {
     const scene = this.scenes.get(camera);
     const stats = this.deps.cameras.find((c) => c.camera === camera);
     if (!scene || !stats) return;
-    scene.connected = stats.disconnected === 0;
-    const payload = countsPayload(scene.counts, this.layout(camera), scene.connected, this.identity(camera, ++scene.countsSeq), Date.now());
+    const payload = countsPayload(scene.counts, this.layout(camera), stats.disconnected === 0, this.identity(camera, scene.countsSeq + 1), Date.now());
+    const state = JSON.stringify([payload.connected, payload.zones, payload.lines]);
+    if (!always && state === scene.published) return;
+    scene.published = state;
+    scene.countsSeq += 1;
     this.enqueue({ kind: 'counts', topic: this.topics.counts(camera), payload: Buffer.from(JSON.stringify(payload)), qos: 1, retain: true });
   }
 
   private publishConnectedChanges(): void {
     if (this.stopped) return;
-    for (const stats of this.deps.cameras) {
-      const scene = this.scenes.get(stats.camera);
-      if (scene && scene.connected !== (stats.disconnected === 0)) this.publishCounts(stats.camera);
-    }
+    for (const stats of this.deps.cameras) this.publishCounts(stats.camera, false);
   }
 
   private identity(camera: string, seq: number): { device: string; camera: string; session: string; seq: number } {
@@ -232,7 +236,7 @@ export class MqttPublisher implements ResultSink {
       for (const c of this.discovery.configs.values()) this.publishDiscovery(c.topic, Buffer.from(JSON.stringify(c.payload)));
     }
     // So the retained counts are this run's (they restart from zero) and say whether each camera is connected now.
-    if (this.deps.config.counts.enabled) for (const camera of this.scenes.keys()) this.publishCounts(camera);
+    if (this.deps.config.counts.enabled) for (const camera of this.scenes.keys()) this.publishCounts(camera, true);
     this.pump();
   }
 
