@@ -23,6 +23,8 @@ const USAGE = `usage: npm run track-eval -- [options]
   --seq NAME        only this sequence (repeatable)
   --tracker TYPE    ${TRACKER_TYPES.join(' | ')} (repeatable; default: all, side by side)
   --every N         feed only every N-th frame's detections (1, 1+N, …), score those frames
+  --set KEY=VALUE   a tracker setting over its default, as in the config's tracker section
+                    (repeatable; e.g. --set high_score=0.6 --set sort.max_age=3)
   --out DIR         track files go to DIR/<tracker>/<sequence>.txt (default test-artifacts/track-eval)
   --json FILE       also write the figures as JSON`;
 
@@ -34,6 +36,7 @@ interface Cli {
   trackers: TrackerType[];
   every: number;
   out: string;
+  settings: Record<string, unknown>;
   json: string | undefined;
 }
 
@@ -49,6 +52,7 @@ function parseCli(argv: readonly string[]): Cli | 'help' {
         seq: { type: 'string', multiple: true },
         tracker: { type: 'string', multiple: true },
         every: { type: 'string' },
+        set: { type: 'string', multiple: true },
         out: { type: 'string' },
         json: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -69,8 +73,30 @@ function parseCli(argv: readonly string[]): Cli | 'help' {
     trackers: [...new Set(trackers)] as TrackerType[],
     every,
     out: resolve(values.out ?? join(ROOT, 'test-artifacts/track-eval')),
+    settings: parseSettings(values.set ?? []),
     json: values.json === undefined ? undefined : resolve(values.json),
   };
+}
+
+/** `key=value` (`sort.max_age=3`): the value as JSON where it is (numbers, booleans), else as a string. */
+function parseSettings(pairs: readonly string[]): Record<string, unknown> {
+  const settings: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new UsageError(`--set: expected KEY=VALUE, got "${pair}"`);
+    const path = pair.slice(0, at).split('.');
+    const text = pair.slice(at + 1);
+    let value: unknown = text;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      // a plain string
+    }
+    let node = settings;
+    for (const key of path.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+    node[path.at(-1)!] = value;
+  }
+  return settings;
 }
 
 function pickSequences(cli: Cli): string[] {
@@ -91,9 +117,10 @@ export function main(argv: readonly string[]): number {
       return 0;
     }
     const sequences = pickSequences(cli);
-    const results = evaluate({ sequences, trackers: cli.trackers, outDir: cli.out, every: cli.every });
+    const results = evaluate({ sequences, trackers: cli.trackers, outDir: cli.out, every: cli.every, settings: cli.settings });
     const frames = cli.every === 1 ? 'every frame' : `every ${cli.every}th frame`;
-    console.log(`track-eval: ${sequences.length} sequences from ${cli.data}, ${frames}, IoU ≥ 0.5; MOTP as motmetrics (1 − IoU) and as the devkit (IoU %)\n`);
+    const settings = Object.keys(cli.settings).length === 0 ? 'default settings' : `settings ${JSON.stringify(cli.settings)}`;
+    console.log(`track-eval: ${sequences.length} sequences from ${cli.data}, ${frames}, ${settings}, IoU ≥ 0.5; MOTP as motmetrics (1 − IoU) and as the devkit (IoU %)\n`);
     console.log(resultTable(results, cli.every === 1));
     console.log(`\ntracker throughput (the tracking loop only, not reading or scoring; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs):\n${throughputLines(results).join('\n')}`);
     console.log(`track files: ${relative(process.cwd(), cli.out) || '.'}/<tracker>/<sequence>.txt`);

@@ -105,16 +105,17 @@ describe('track-eval options and bad input', () => {
     expect(result.stdout).not.toContain('SORT published');
   });
 
-  it('exits 2 with a clear message on an unknown tracker, a bad --every, a missing folder or a malformed det.txt', async () => {
+  it('exits 2 with a clear message on an unknown tracker, a bad --every, a missing folder, a malformed det.txt or a bad tracker setting', async () => {
     const seq = join(dir, 'data', 'broken');
     mkdirSync(seq, { recursive: true });
     writeFileSync(join(seq, 'det.txt'), '1,-1,10,10,20,40,0.9,-1,-1,-1\n2,-1,10,ten,20,40,0.9,-1,-1,-1\n');
     writeFileSync(join(seq, 'gt.txt'), '1,1,10,10,20,40,1,-1,-1,-1\n');
-    const [unknown, every, missing, malformed] = await Promise.all([
+    const [unknown, every, missing, malformed, setting] = await Promise.all([
       trackEval(['--tracker', 'kalman']),
       trackEval(['--every', '0']),
       trackEval(['--data', join(dir, 'nowhere')]),
       trackEval(['--data', join(dir, 'data'), '--out', dir]),
+      trackEval(['--set', 'high_score=2', '--seq', 'TUD-Campus']),
     ]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('--tracker: expected bytetrack or sort, got "kalman"');
@@ -123,6 +124,8 @@ describe('track-eval options and bad input', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain(`${join(dir, 'nowhere')}: no such folder`);
     expect(malformed.code).toBe(2);
+    expect(setting.code).toBe(2);
+    expect(setting.stderr).toContain('tracker.high_score: Too big');
     expect(malformed.stderr).toContain(`${join(seq, 'det.txt')}:2: not a number in "2,-1,10,ten,20,40,0.9,-1,-1,-1"`);
   });
 });

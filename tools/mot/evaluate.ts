@@ -25,6 +25,8 @@ export interface EvalOptions {
   readonly outDir: string;
   /** Feed only every N-th frame (1, 1 + N, …); ground truth is scored on those frames only. */
   readonly every?: number;
+  /** Tracker settings over the defaults, as in the config's `tracker` section (`type` comes from `trackers`). */
+  readonly settings?: Readonly<Record<string, unknown>>;
 }
 
 export interface SequenceResult {
@@ -68,7 +70,7 @@ export function evaluate(options: EvalOptions): TrackerResult[] {
   if (!Number.isInteger(every) || every < 1) throw new MotFormatError(`every must be a whole number ≥ 1, got ${every}`);
   const inputs = options.sequences.map((dir) => loadSequence(dir));
   return options.trackers.map((type) => {
-    const config = trackerSchema.parse({ type });
+    const config = trackerConfig(type, options.settings ?? {});
     const sequences = inputs.map((input) => runSequence(input, config, every, options.outDir));
     const framesFed = sequences.reduce((sum, s) => sum + s.result.framesFed, 0);
     const trackerSeconds = sequences.reduce((sum, s) => sum + s.result.trackerSeconds, 0);
@@ -85,6 +87,14 @@ export function evaluate(options: EvalOptions): TrackerResult[] {
       framesPerCpuSecond: framesFed / trackerCpuSeconds,
     };
   });
+}
+
+/** The `tracker` section with these settings, validated as the agent validates it; errors name the key. */
+export function trackerConfig(type: TrackerType, settings: Readonly<Record<string, unknown>>): TrackerConfig {
+  const parsed = trackerSchema.safeParse({ ...settings, type });
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `tracker${issue.path.map((key) => `.${String(key)}`).join('')}: ${issue.message}`);
+  throw new MotFormatError(problems.join('; '));
 }
 
 interface SequenceInput {
