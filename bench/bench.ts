@@ -6,7 +6,8 @@
  * (c) the ratio b/a, (d) frame_latency p50/p95/p99 at the file's live
  * 10 fps, (e) peak RSS, (f) (b) again while publishing every frame's
  * detections to a local Mosquitto, (g) (b) again with 5 preview viewers,
- * (h) 4 cameras with cross-camera batching at batch 1, 2 and 4. With the
+ * (h) 4 cameras with cross-camera batching at batch 1, 2 and 4, (t) the
+ * tracker's cost a frame at 10 and 30 objects (bench/tracker-cost.ts). With the
  * classifier on, (a') is the matching limit: detector plus classifier runs.
  * Same model and thread settings throughout.
  */
@@ -25,6 +26,7 @@ import { delay } from '../agent/util/clock.js';
 import { median, percentile } from '../agent/util/numbers.js';
 import { startLocalBroker } from './local-broker.js';
 import { rawRunsPerSecond, type RawOptions } from './raw-runner.js';
+import { trackerFigures } from './tracker-cost.js';
 
 const TESTDATA = resolve(process.env.VIGIL_TESTDATA ?? '../shared/testdata');
 const SECONDS = Number(process.env.VIGIL_BENCH_SECONDS ?? 20);
@@ -233,6 +235,7 @@ async function main(): Promise<void> {
     );
   }
   if (wanted('h')) await batchingFigures();
+  if (wanted('t')) console.log(trackerFigures());
 }
 
 /** VIGIL_BENCH_ONLY=a,d,p runs only those parts ((c) and (e) come with (a)/(b)). */

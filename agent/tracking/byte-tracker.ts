@@ -1,6 +1,7 @@
 import type { TrackerConfig } from '../config/tracking-schema.js';
 import type { TrackedObject } from '../core/scene.js';
-import { solveAssignment, type Pair } from './assignment.js';
+import type { Pair } from './assignment.js';
+import { solveGated } from './gated-assignment.js';
 import { KalmanFilter } from './kalman.js';
 import { aspectHeightToBox, boxOf, boxToAspectHeight, BYTETRACK_MODEL, iou } from './motion-models.js';
 import type { Detection, Tracker } from './tracker-types.js';
@@ -18,14 +19,18 @@ import type { Detection, Tracker } from './tracker-types.js';
  * 5. a track from each high-score detection left that scores at least
  *    new_track_score; lost tracks older than lost_frames end; a tracked and
  *    a lost track on the same box: the younger one goes.
- * Every stage is an optimal assignment with lapjv's cost limit, and a
+ * Every stage is an optimal assignment with lapjv's cost limit (solved per
+ * group of tracks and detections that could pair at all), and a
  * detection never pairs with a track of another label. Differences from
  * BYTETracker: ids are given at confirmation (tentative tracks that never
  * confirm use none), tentative tracks are predicted too, and confirmation
  * may take more than two frames.
  */
 
-type TrackState = 'tentative' | 'tracked' | 'lost';
+type TrackState = 'tentative' | 'tracked' | 'lost' | typeof DROPPED;
+
+/** A tentative track that missed its frame, on its way out of the list. */
+const DROPPED = 'dropped';
 
 interface ByteTrack {
   readonly kf: KalmanFilter;
@@ -51,6 +56,8 @@ export class ByteTracker implements Tracker {
   private frame = 0;
   private nextId = 1;
   private endedIds: number[] = [];
+  /** The assignment's cost matrix, reused frame to frame. */
+  private cost = new Float64Array(256);
 
   constructor(private readonly config: TrackerConfig) {}
 
@@ -70,10 +77,11 @@ export class ByteTracker implements Tracker {
     this.endedIds = [];
     const high: number[] = [];
     const low: number[] = [];
-    detections.forEach((d, i) => {
-      if (d.score >= c.high_score) high.push(i);
-      else if (d.score >= c.low_score) low.push(i);
-    });
+    for (let i = 0; i < detections.length; i++) {
+      const score = detections[i]!.score;
+      if (score >= c.high_score) high.push(i);
+      else if (score >= c.low_score) low.push(i);
+    }
     const pool: ByteTrack[] = [];
     const tentative: ByteTrack[] = [];
     for (const track of this.tracks) {
@@ -85,22 +93,30 @@ export class ByteTracker implements Tracker {
 
     const first = this.match(pool, high, detections, 1 - c.match_iou, c.fuse_score);
     for (const [t, d] of first.pairs) this.hit(pool[t]!, detections, d);
-    const unmatchedTracked = first.tracks.map((t) => pool[t]!).filter((t) => t.state === 'tracked');
+    const unmatchedTracked: ByteTrack[] = [];
+    for (const t of first.tracks) if (pool[t]!.state === 'tracked') unmatchedTracked.push(pool[t]!);
     const second = this.match(unmatchedTracked, low, detections, 1 - c.low_match_iou, false);
     for (const [t, d] of second.pairs) this.hit(unmatchedTracked[t]!, detections, d);
     for (const t of second.tracks) unmatchedTracked[t]!.state = 'lost';
 
-    const left = first.detections.map((i) => high[i]!);
+    const left = first.detections;
+    for (let i = 0; i < left.length; i++) left[i] = high[left[i]!]!;
     const third = this.match(tentative, left, detections, 1 - c.confirm_iou, c.fuse_score);
     for (const [t, d] of third.pairs) this.hit(tentative[t]!, detections, d);
-    const dropped = new Set(third.tracks.map((t) => tentative[t]!));
+    for (const t of third.tracks) tentative[t]!.state = DROPPED;
     const born: ByteTrack[] = [];
     for (const i of third.detections) {
       const d = left[i]!;
       if (detections[d]!.score >= c.new_track_score) born.push(this.start(detections, d));
     }
-    this.tracks = this.tracks.filter((t) => !dropped.has(t) && !(t.state === 'lost' && this.frame - t.lastFrame > c.lost_frames && this.end(t)));
-    this.tracks.push(...born);
+    let kept = 0;
+    for (const t of this.tracks) {
+      if (t.state === DROPPED) continue;
+      if (t.state === 'lost' && this.frame - t.lastFrame > c.lost_frames) this.end(t);
+      else this.tracks[kept++] = t;
+    }
+    this.tracks.length = kept;
+    for (const t of born) this.tracks.push(t);
     this.removeDuplicates();
     return this.report();
   }
@@ -125,17 +141,18 @@ export class ByteTracker implements Tracker {
     limit: number,
     fuse: boolean,
   ): { pairs: Pair[]; tracks: number[]; detections: number[] } {
-    let pairs: Pair[] = [];
-    if (tracks.length > 0 && candidates.length > 0) {
-      const cost = tracks.map((t) =>
-        candidates.map((i) => {
-          const det = detections[i]!;
-          if (det.label !== t.label) return Infinity;
-          return 1 - iou(t.box, det.box) * (fuse ? det.score : 1);
-        }),
-      );
-      pairs = solveAssignment(cost, limit);
+    const rows = tracks.length;
+    const cols = candidates.length;
+    if (this.cost.length < rows * cols) this.cost = new Float64Array(2 * rows * cols);
+    const cost = this.cost;
+    for (let t = 0; t < rows; t++) {
+      const track = tracks[t]!;
+      for (let i = 0; i < cols; i++) {
+        const det = detections[candidates[i]!]!;
+        cost[t * cols + i] = det.label === track.label ? 1 - iou(track.box, det.box) * (fuse ? det.score : 1) : Infinity;
+      }
     }
+    const pairs = solveGated(cost, rows, cols, limit);
     const trackUsed = new Uint8Array(tracks.length);
     const detUsed = new Uint8Array(candidates.length);
     for (const [t, d] of pairs) {
@@ -212,10 +229,9 @@ export class ByteTracker implements Tracker {
     return out;
   }
 
-  /** Records the end of a confirmed track; true so it can sit in a filter. */
-  private end(track: ByteTrack): boolean {
+  /** Records the end of a confirmed track. */
+  private end(track: ByteTrack): void {
     if (track.id > 0) this.endedIds.push(track.id);
-    return true;
   }
 }
 
