@@ -27,6 +27,7 @@ const SLOW = [
   'test/integration/mosquitto-helper.test.ts',
   'test/integration/rtsp-gstreamer-decode.test.ts',
   'test/integration/preview-browser.test.ts',
+  'test/integration/preview-scene.test.ts',
   'test/integration/cross-camera-batching.test.ts',
   'test/integration/systemd-install.test.ts',
 ];

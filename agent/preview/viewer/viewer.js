@@ -238,15 +238,16 @@ function lineText(l, counts) {
   return `${l.name} · ${dirIn} ${total(byDirection[dirIn])} · ${dirOut} ${total(byDirection[dirOut])}`;
 }
 /**
- * A filled label centred on (x, y), kept inside the canvas.
- * @param {CanvasRenderingContext2D} ctx @param {string} text @param {number} x @param {number} y @param {string} bg @param {View} v
+ * A zone's or line's label: dark, with text in its colour (a detection's is filled with its colour),
+ * its top left at (x, y), kept inside the canvas.
+ * @param {CanvasRenderingContext2D} ctx @param {string} text @param {number} x @param {number} y @param {string} col @param {View} v
  */
-function label(ctx, text, x, y, bg, v) {
+function sceneLabel(ctx, text, x, y, col, v) {
   const tw = ctx.measureText(text).width + v.pad * 2;
-  const tx = Math.max(0, Math.min(x - tw / 2, v.cw - tw)), ty = Math.max(0, Math.min(y - v.th / 2, v.ch - v.th));
-  ctx.fillStyle = bg;
+  const tx = Math.max(0, Math.min(x, v.cw - tw)), ty = Math.max(0, Math.min(y, v.ch - v.th));
+  ctx.fillStyle = 'rgba(14, 17, 22, 0.8)';
   ctx.fillRect(tx, ty, tw, v.th);
-  ctx.fillStyle = '#000';
+  ctx.fillStyle = col;
   ctx.fillText(text, tx + v.pad, ty + v.th / 2);
 }
 /**
@@ -271,8 +272,9 @@ function drawScene(ctx, layout, counts, v) {
     ctx.setLineDash([6 * v.px, 4 * v.px]);
     ctx.stroke();
     ctx.setLineDash([]);
-    const top = pts.reduce((a, b) => (b[1] < a[1] ? b : a));
-    label(ctx, counts ? `${z.name} · ${total(counts.zones?.[z.name])}` : z.name, top[0], top[1] + v.th / 2 + v.lw, `hsl(${h}, 85%, 60%)`, v);
+    // In the top-left corner of the zone's bounding box, as nvdsanalytics labels its ROIs.
+    const left = Math.min(...pts.map((p) => p[0])), top = Math.min(...pts.map((p) => p[1]));
+    sceneLabel(ctx, counts ? `${z.name} · ${total(counts.zones?.[z.name])}` : z.name, left + v.lw, top + v.lw, `hsl(${h}, 85%, 65%)`, v);
   }
   for (const l of layout.lines ?? []) {
     const [a, b] = [at(l.points?.[0]), at(l.points?.[1])];
@@ -281,32 +283,31 @@ function drawScene(ctx, layout, counts, v) {
     const col = `hsl(${hue(`line:${l.name}`)}, 90%, 60%)`;
     // Unit normal on the side an object crosses into when it goes `in`.
     const nx = (-dy / len) * IN_SIDE, ny = (dx / len) * IN_SIDE;
-    const mx = (a[0] + b[0]) / 2, my = (a[1] + b[1]) / 2, arrow = 16 * v.px, head = 7 * v.px;
-    ctx.strokeStyle = 'rgba(0, 0, 0, 0.6)';
-    ctx.lineWidth = v.lw * 2.5;
-    ctx.beginPath();
-    ctx.moveTo(a[0], a[1]);
-    ctx.lineTo(b[0], b[1]);
-    ctx.stroke();
-    ctx.strokeStyle = col;
-    ctx.lineWidth = v.lw * 1.5;
-    ctx.beginPath();
-    ctx.moveTo(a[0], a[1]);
-    ctx.lineTo(b[0], b[1]);
-    ctx.moveTo(mx - nx * arrow, my - ny * arrow);
-    ctx.lineTo(mx + nx * arrow, my + ny * arrow);
-    ctx.stroke();
-    ctx.fillStyle = col;
-    ctx.beginPath();
-    ctx.moveTo(mx + nx * (arrow + head), my + ny * (arrow + head));
-    ctx.lineTo(mx + nx * arrow - ny * head, my + ny * arrow + nx * head);
-    ctx.lineTo(mx + nx * arrow + ny * head, my + ny * arrow - nx * head);
-    ctx.closePath();
-    ctx.fill();
-    // The name and counts on the other side of the line, the label's near edge clear of it.
+    // The line and an arrow from its middle, the `in` way: a dark edge first, then the colour.
+    const mx = (a[0] + b[0]) / 2, my = (a[1] + b[1]) / 2, arrow = 22 * v.px, head = 9 * v.px;
+    const tipX = mx + nx * (arrow + head), tipY = my + ny * (arrow + head);
+    const baseX = mx + nx * arrow, baseY = my + ny * arrow;
+    ctx.lineJoin = 'round';
+    for (const [stroke, width] of /** @type {const} */ ([['rgba(0, 0, 0, 0.6)', 3], [col, 1.5]])) {
+      ctx.strokeStyle = stroke;
+      ctx.fillStyle = stroke;
+      ctx.lineWidth = v.lw * width;
+      ctx.beginPath();
+      ctx.moveTo(a[0], a[1]);
+      ctx.lineTo(b[0], b[1]);
+      ctx.moveTo(mx, my);
+      ctx.lineTo(baseX, baseY);
+      ctx.moveTo(tipX, tipY);
+      ctx.lineTo(baseX - ny * head, baseY + nx * head);
+      ctx.lineTo(baseX + ny * head, baseY - nx * head);
+      ctx.closePath();
+      ctx.stroke();
+      ctx.fill();
+    }
+    // The name and counts on the other side of the line, clear of it.
     const text = lineText(l, counts), tw = ctx.measureText(text).width + v.pad * 2;
     const off = (Math.abs(nx) * tw) / 2 + (Math.abs(ny) * v.th) / 2 + v.lw * 3;
-    label(ctx, text, mx - nx * off, my - ny * off, col, v);
+    sceneLabel(ctx, text, mx - nx * off - tw / 2, my - ny * off - v.th / 2, col, v);
   }
 }
 /** The counts under the picture, as text. @param {CameraInfo} layout @param {FrameHeader} h */
