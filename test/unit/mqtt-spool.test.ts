@@ -46,6 +46,18 @@ describe('MetricsSpool', () => {
     expect(second.pendingCount).toBe(3);
   });
 
+  it('keeps track events apart from snapshots, interleaved in the order they were spooled (issue 15)', () => {
+    const event: SpooledMessage = { id: 's1:plaza:e1', kind: 'event', topic: 'vigil/edge-01/plaza/events', payload: '{"seq":1}' };
+    const first = new MetricsSpool(dir, silent);
+    first.append(snapshot(1));
+    first.append(event);
+    first.append(snapshot(2));
+    // a line of an older agent has no kind: a snapshot, as it always was
+    expect(new MetricsSpool(dir, silent).load()).toEqual([snapshot(1), event, snapshot(2)]);
+    appendFileSync(first.file, `${JSON.stringify({ ...event, id: 's1:plaza:e2', kind: 'bogus' })}\n`);
+    expect(new MetricsSpool(dir, silent).load().at(-1)).toEqual({ id: 's1:plaza:e2', topic: event.topic, payload: event.payload });
+  });
+
   it('loads [] when there is no spool file', () => {
     const spool = new MetricsSpool(dir, silent);
     expect(spool.load()).toEqual([]);
