@@ -118,7 +118,7 @@ export function main(argv: readonly string[]): number {
     }
     const sequences = pickSequences(cli);
     const results = evaluate({ sequences, trackers: cli.trackers, outDir: cli.out, every: cli.every, settings: cli.settings });
-    const frames = cli.every === 1 ? 'every frame' : `every ${cli.every}th frame`;
+    const frames = cli.every === 1 ? 'every frame' : `one frame in ${cli.every} (1, ${1 + cli.every}, ${1 + 2 * cli.every}, …)`;
     const settings = Object.keys(cli.settings).length === 0 ? 'default settings' : `settings ${JSON.stringify(cli.settings)}`;
     console.log(`track-eval: ${sequences.length} sequences from ${cli.data}, ${frames}, ${settings}, IoU ≥ 0.5; MOTP as motmetrics (1 − IoU) and as the devkit (IoU %)\n`);
     console.log(resultTable(results, cli.every === 1));
