@@ -29,9 +29,12 @@ const FIRST = [
   config('sensor', 'plaza_line_middle_in'),
   config('sensor', 'plaza_line_middle_out'),
   config('binary_sensor', 'yard_connected'),
+  config('binary_sensor', 'gone_connected'),
 ];
-/** The second run drops plaza's zone `left` and the camera `yard`. */
-const REMOVED = [config('sensor', 'plaza_zone_left'), config('binary_sensor', 'yard_connected')];
+/** The second run drops plaza's zone `left` and the cameras `yard` and `gone`. */
+const REMOVED = [config('sensor', 'plaza_zone_left'), config('binary_sensor', 'yard_connected'), config('binary_sensor', 'gone_connected')];
+/** A camera nobody answers for: its connected state goes OFF. */
+const GONE = '  - name: gone\n    url: rtsp://127.0.0.1:9/stream\n    stall_timeout_seconds: 1\n';
 const KEPT = FIRST.filter((t) => !REMOVED.includes(t));
 
 /**
@@ -67,7 +70,7 @@ describe('Home Assistant discovery', () => {
   beforeAll(async () => {
     broker = await Mosquitto.start();
     recorder = await MqttRecorder.start(broker.url(), ['homeassistant/#', 'vigil/#']);
-    agent = await AgentProcess.start(agentYaml(broker.url(), camera('plaza', `    zones:\n${LEFT}${RIGHT}${LINE}`) + camera('yard', '')));
+    agent = await AgentProcess.start(agentYaml(broker.url(), camera('plaza', `    zones:\n${LEFT}${RIGHT}${LINE}`) + camera('yard', '') + GONE));
     await recorder.waitFor(() => FIRST.every((t) => recorder.on(t).length > 0) && recorder.on(`vigil/${DEVICE}/yard/counts`).length > 0, 30_000, 'the discovery configs and counts');
     first = await retainedUnder(broker.url(), 'homeassistant/#', 'homeassistant/marker/1');
   }, 120_000);
@@ -104,9 +107,13 @@ describe('Home Assistant discovery', () => {
     }
     const yard = JSON.parse((await MqttRecorder.retained(broker.url(), `vigil/${DEVICE}/yard/counts`)).payload) as { connected: boolean };
     expect(yard.connected).toBe(true);
+    // The camera that never connects: its counts say so (the binary_sensor's OFF), retained.
+    const gone = `vigil/${DEVICE}/gone/counts`;
+    await recorder.waitFor(() => recorder.on(gone).some((m) => (JSON.parse(m.payload) as { connected: boolean }).connected === false), 20_000, 'gone disconnected');
+    expect(JSON.parse((await MqttRecorder.retained(broker.url(), gone)).payload)).toMatchObject({ connected: false, zones: {}, lines: {} });
   });
 
-  it('after a restart without zone left and camera yard, clears exactly their configs and keeps the others as they were', async () => {
+  it('after a restart without zone left and cameras yard and gone, clears exactly their configs and keeps the others as they were', async () => {
     expect(await agent.stop()).toBe(0);
     const mark = recorder.messages.length;
     agent = await AgentProcess.start(agentYaml(broker.url(), camera('plaza', `    zones:\n${RIGHT}${LINE}`)));
