@@ -3,7 +3,7 @@ import type { TrackedObject } from '../core/scene.js';
 import type { Pair } from './assignment.js';
 import { solveGated } from './gated-assignment.js';
 import { KalmanFilter } from './kalman.js';
-import { aspectHeightToBox, boxOf, boxToAspectHeight, BYTETRACK_MODEL, iou } from './motion-models.js';
+import { aspectHeightToBox, boxOf, boxToAspectHeight, BYTETRACK_MODEL, hasArea, iou } from './motion-models.js';
 import type { Detection, Tracker } from './tracker-types.js';
 
 /**
@@ -78,7 +78,8 @@ export class ByteTracker implements Tracker {
     const high: number[] = [];
     const low: number[] = [];
     for (let i = 0; i < detections.length; i++) {
-      const score = detections[i]!.score;
+      const { score, box } = detections[i]!;
+      if (!hasArea(box)) continue;
       if (score >= c.high_score) high.push(i);
       else if (score >= c.low_score) low.push(i);
     }

@@ -109,6 +109,11 @@ export function boxOf(box: Float64Array): Box {
   return [box[0]!, box[1]!, box[2]!, box[3]!];
 }
 
+/** A box the filters can follow: a zero-width or zero-height box has no aspect (a detector may clip one to that at the frame's edge). */
+export function hasArea(box: ArrayLike<number>): boolean {
+  return box[2]! - box[0]! > 0 && box[3]! - box[1]! > 0;
+}
+
 /** Intersection over union of two [x1, y1, x2, y2] boxes (no +1 on the sides, as SORT and ByteTrack). */
 export function iou(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const w = Math.min(a[2]!, b[2]!) - Math.max(a[0]!, b[0]!);

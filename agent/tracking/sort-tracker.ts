@@ -2,7 +2,7 @@ import type { TrackerConfig } from '../config/tracking-schema.js';
 import type { TrackedObject } from '../core/scene.js';
 import { solveAssignment, type Pair } from './assignment.js';
 import { KalmanFilter } from './kalman.js';
-import { areaRatioToBox, boxOf, boxToAreaRatio, iou, SORT_MODEL } from './motion-models.js';
+import { areaRatioToBox, boxOf, boxToAreaRatio, hasArea, iou, SORT_MODEL } from './motion-models.js';
 import type { Detection, Tracker } from './tracker-types.js';
 
 /**
@@ -67,7 +67,7 @@ export class SortTracker implements Tracker {
     }
     const used = new Uint8Array(detections.length);
     for (const [d] of matched) used[d] = 1;
-    for (let d = 0; d < detections.length; d++) if (!used[d]) this.tracks.push(this.start(detections[d]!, d));
+    for (let d = 0; d < detections.length; d++) if (!used[d] && hasArea(detections[d]!.box)) this.tracks.push(this.start(detections[d]!, d));
     return this.report();
   }
 

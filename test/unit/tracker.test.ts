@@ -146,3 +146,15 @@ describe('SORT mode', () => {
     expect(ids(tracker.update([person(100)]))).toEqual([3]);
   });
 });
+
+describe('degenerate boxes', () => {
+  it.each(['bytetrack', 'sort'] as const)('%s: a zero-height box starts no track and leaves the others as they were', (type) => {
+    const tracker = createTracker(config({ type }));
+    const flat: Detection = { box: [10, 50, 60, 50] as Box, score: 0.9, label: 'person' };
+    for (let f = 0; f < 5; f++) {
+      const out = tracker.update([flat, person(200 + 2 * f)]);
+      expect(out.map((t) => [t.trackId, t.objectIndex])).toEqual([[1, 1]]);
+      for (const t of out) expect(t.box.every(Number.isFinite)).toBe(true);
+    }
+  });
+});
