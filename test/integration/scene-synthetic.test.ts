@@ -180,6 +180,7 @@ describe('the agent on the synthetic video (real time)', () => {
   let samples: Sample[];
   let events: TrackEventMessage[];
   let detections: DetectionsMessage[];
+  let counts: { zones: Record<string, Record<string, number>>; lines: Record<string, Record<string, Record<string, number>>> };
 
   beforeAll(async () => {
     broker = await Mosquitto.start();
@@ -202,6 +203,8 @@ describe('the agent on the synthetic video (real time)', () => {
     samples = await agent.metrics();
     events = recorder.on(TOPIC('events')).map((m) => parse<TrackEventMessage>(m));
     detections = recorder.on(TOPIC('detections')).map((m) => parse<DetectionsMessage>(m));
+    counts = parse(await MqttRecorder.retained(broker.url(), TOPIC('counts')));
+    // What the run saw, for a failure's post-mortem.
     mkdirSync(join(REPO_ROOT, 'test-artifacts'), { recursive: true });
     writeFileSync(join(REPO_ROOT, 'test-artifacts', 'scene-synthetic.json'), JSON.stringify({ events, detections: detections.map((d) => ({ seq: d.seq, t: d.timestamp_ms, objects: d.objects.map((o) => [o.label, o.track_id, o.score, ...o.box]) })) }, null, 1));
   }, 120_000);
@@ -270,6 +273,9 @@ describe('the agent on the synthetic video (real time)', () => {
     expect(bobCrossings[0]!.direction).toBe('out');
     expect(value('line_crossings_total', { line: 'gate', direction: 'in', label: 'person' })).toBe(1);
     expect(value('line_crossings_total', { line: 'gate', direction: 'out', label: 'person' })).toBe(1);
+    // The retained counts say the same, and nobody is in the zone any more.
+    expect(counts.lines).toEqual({ gate: { in: { person: 1 }, out: { person: 1 } } });
+    expect(counts.zones).toEqual({ counter: { person: 0 } });
     // At the frame the feet pass the line (17 and 80), give or take one.
     expect(Math.abs(frameAt(aliceCrossings[0]!.at) - 17), `alice crossed at frame ${frameAt(aliceCrossings[0]!.at)}`).toBeLessThanOrEqual(1);
     expect(Math.abs(frameAt(bobCrossings[0]!.at) - 80), `bob crossed at frame ${frameAt(bobCrossings[0]!.at)}`).toBeLessThanOrEqual(1);

@@ -123,6 +123,7 @@ async function run(prefix: string): Promise<RunResult> {
       assertMatchesSchema('detections', d);
       detections.set(d.seq, d.objects.map((o) => `${o.label} ${o.score} ${o.box.join(',')} ${o.track_id}`).join('; '));
     }
+    // What the run saw, for a failure's post-mortem.
     mkdirSync(join(REPO_ROOT, 'test-artifacts'), { recursive: true });
     writeFileSync(join(REPO_ROOT, 'test-artifacts', `scene-vtest-${prefix}.json`), JSON.stringify({ counts, events, metrics: sceneSeries(samples, [...COUNTED, 'zone_objects']), detections: [...detections] }, null, 1));
     return { detections, samples, events, counts };
