@@ -23,7 +23,7 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 };
 
 /** The routes of the assets the pages link, and their file names. */
-const ASSETS = { '/viewer.js': 'viewer.js', '/viewer.css': 'viewer.css', '/token.css': 'token.css' } as const;
+const ASSETS = { '/viewer.js': 'viewer.js', '/scene.js': 'scene.js', '/viewer.css': 'viewer.css', '/token.css': 'token.css' } as const;
 
 /**
  * The files of agent/preview/viewer/, next to this module (`npm run build`
