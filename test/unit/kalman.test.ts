@@ -46,22 +46,35 @@ describe('invertSymmetric4', () => {
 });
 
 describe('KalmanFilter', () => {
-  it.each([
-    ['SORT', SORT_MODEL, boxToAreaRatio],
-    ['ByteTrack', BYTETRACK_MODEL, boxToAspectHeight],
-  ] as const)('%s: a box moving 5 px right and 2 px down a frame is predicted to within 0.5 px after 30 updates', (_name, model, measure) => {
+  /** A 40 × 80 box at (100, 50) moving 5 px right and 2 px down a frame: the filter's prediction for frame updates + 1. */
+  const predictAfter = (model: typeof SORT_MODEL, measure: typeof boxToAreaRatio, updates: number) => {
     const z = new Float64Array(4);
     const kf = new KalmanFilter(model, measure(box(100, 50, 40, 80), z));
-    for (let frame = 1; frame <= 30; frame++) {
+    for (let frame = 1; frame <= updates; frame++) {
       kf.predict();
       kf.update(measure(box(100 + 5 * frame, 50 + 2 * frame, 40, 80), z));
     }
     kf.predict();
-    // Frame 31: centre (100 + 155 + 20, 50 + 62 + 40); velocities 5 and 2.
-    expect(Math.abs(kf.x[0]! - 275)).toBeLessThan(0.5);
-    expect(Math.abs(kf.x[1]! - 152)).toBeLessThan(0.5);
-    expect(Math.abs(kf.x[4]! - 5)).toBeLessThan(0.2);
-    expect(Math.abs(kf.x[5]! - 2)).toBeLessThan(0.2);
+    const next = updates + 1;
+    return { dx: kf.x[0]! - (100 + 5 * next + 20), dy: kf.x[1]! - (50 + 2 * next + 40), vx: kf.x[4]!, vy: kf.x[5]! };
+  };
+
+  it("SORT: constant velocity is predicted exactly (to 0.01 px) after 3 updates: sort.py's velocity prior is that loose", () => {
+    const p = predictAfter(SORT_MODEL, boxToAreaRatio, 3);
+    expect(Math.abs(p.dx)).toBeLessThan(0.01);
+    expect(Math.abs(p.dy)).toBeLessThan(0.01);
+    expect(p.vx).toBeCloseTo(5, 2);
+    expect(p.vy).toBeCloseTo(2, 2);
+  });
+
+  it("ByteTrack: its tighter velocity prior closes in more slowly: off by more after 3 updates than after 10, within 0.05 px after 30", () => {
+    const errors = [3, 10, 30].map((n) => Math.abs(predictAfter(BYTETRACK_MODEL, boxToAspectHeight, n).dx));
+    expect(errors[0]).toBeGreaterThan(errors[1]!);
+    expect(errors[1]).toBeGreaterThan(errors[2]!);
+    const p = predictAfter(BYTETRACK_MODEL, boxToAspectHeight, 30);
+    expect(Math.abs(p.dx)).toBeLessThan(0.05);
+    expect(Math.abs(p.dy)).toBeLessThan(0.05);
+    expect(p.vx).toBeCloseTo(5, 1);
   });
 
   it('the first predict of SORT adds Q and the velocity variance to the position variance, as F P Fᵀ + Q by hand', () => {
