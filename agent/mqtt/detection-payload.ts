@@ -14,7 +14,7 @@ export interface DetectionPayload {
   timestamp_ms: number;
   frame: { width: number; height: number };
   /** As objectsJson writes them, plus the confirmed track (issue 15): null without one, or with tracking off. */
-  objects: (ObjectJson & { track_id: number | null })[];
+  objects: ObjectJson[];
   latency_ms: { detect: number; classify: number; total: number };
 }
 
@@ -30,7 +30,7 @@ export function detectionPayload(result: FrameResult, device: string): Detection
     timestamp: new Date(meta.capturedAt).toISOString(),
     timestamp_ms: round(meta.capturedAt, 3),
     frame: { width: meta.width, height: meta.height },
-    objects: objectsJson(result.objects).map((o, i) => ({ ...o, track_id: result.objects[i]?.trackId ?? null })),
+    objects: objectsJson(result.objects),
     latency_ms: {
       detect: round(result.timings.detectSeconds * 1000, 3),
       classify: round(result.timings.classifySeconds * 1000, 3),

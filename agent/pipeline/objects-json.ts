@@ -7,6 +7,8 @@ export interface ObjectJson {
   score: number;
   box: [number, number, number, number];
   class: { label: string; score: number } | null;
+  /** The object's confirmed track; null without one, or with tracking off. */
+  track_id: number | null;
 }
 
 /**
@@ -19,5 +21,6 @@ export function objectsJson(objects: readonly DetectedObject[]): ObjectJson[] {
     score: round(o.score, 4),
     box: [round(o.box[0], 1), round(o.box[1], 1), round(o.box[2], 1), round(o.box[3], 1)],
     class: o.class && { label: o.class.label, score: round(o.class.score, 4) },
+    track_id: o.trackId ?? null,
   }));
 }

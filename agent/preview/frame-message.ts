@@ -4,9 +4,6 @@ import type { SceneCounts } from '../core/scene.js';
 import { objectsJson, type ObjectJson } from '../pipeline/objects-json.js';
 import { round } from '../util/numbers.js';
 
-/** A detected object in the preview: the shared JSON plus its confirmed track, null for none (yet). */
-export type PreviewObject = ObjectJson & { readonly track_id: number | null };
-
 /** The JSON header of a binary preview message; boxes are in source pixels. */
 export interface FrameHeader {
   readonly camera: string;
@@ -16,7 +13,7 @@ export interface FrameHeader {
   readonly height: number;
   readonly jpeg_width: number;
   readonly jpeg_height: number;
-  readonly objects: readonly PreviewObject[];
+  readonly objects: readonly ObjectJson[];
   readonly latency_ms: number;
   /** Only for a tracked camera (issue 15): zone occupancy now and line crossings so far, and tracks alive. */
   readonly counts?: SceneCounts;
@@ -35,7 +32,7 @@ export function frameHeader(result: FrameResult, image: Pick<PreviewImage, 'widt
     height: meta.height,
     jpeg_width: image.width,
     jpeg_height: image.height,
-    objects: objectsJson(result.objects).map((o, i) => ({ ...o, track_id: result.objects[i]?.trackId ?? null })),
+    objects: objectsJson(result.objects),
     latency_ms: round(resultLatencyMs(result), 1),
     ...(scene && { counts: scene.counts, tracks_active: scene.tracksActive }),
   };
