@@ -39,10 +39,13 @@ const tensorrt = z
 export const inferenceSchema = z
   .object({
     providers: z
-      .array(z.enum(PROVIDERS))
-      .min(1)
-      .default(['tensorrt', 'cuda', 'cpu'])
-      .describe('Execution providers, tried in order: the first that loads is used, each fallback is logged, and the one in use is shown in `vigil_info{detector_provider}`.'),
+      .union([z.literal('auto'), z.array(z.enum(PROVIDERS)).min(1)])
+      .default('auto')
+      .describe(
+        'Execution providers, tried in order: the first that loads is used, each fallback is logged, and the one in use is shown in `vigil_info{detector_provider}`. ' +
+          "`auto`: tensorrt, cuda, cpu, but only those the installed ONNX Runtime binding has (its provider library is present), so a CPU-only install tries cpu alone and warns about nothing; " +
+          'a list such as `[tensorrt, cuda, cpu]` tries each one named and warns once per model for each that fails.',
+      ),
     device_id: z.number().int().min(0).default(0).describe('GPU index, for CUDA and TensorRT.'),
     workers: z
       .union([z.literal('auto'), z.number().int().min(1).max(8)])

@@ -1,6 +1,8 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { PROVIDERS } from '../config/inference-schema.js';
 import type { InferenceConfig, Provider } from '../config/schema.js';
 import { errorMessage, ErrorCode, VigilError } from '../errors.js';
 import { graphInputs } from '../model-tools/onnx-inputs.js';
@@ -125,6 +127,38 @@ function providerOption(provider: Provider, config: InferenceConfig, cacheDir: s
   }
 }
 
+/** What `ort.listSupportedBackends()` reports: providers compiled into the binding, `bundled` when their library ships with it. */
+export interface BindingBackend {
+  readonly name: string;
+  readonly bundled: boolean;
+}
+
+/**
+ * `inference.providers: auto`: vigil's preference order (tensorrt, cuda, cpu)
+ * cut to the providers the binding has and can load: bundled, or with its
+ * provider library present beside the binding (the npm build lists cuda and
+ * tensorrt unbundled; their libraries arrive only with the opt-in CUDA
+ * download or the Jetson build). cpu always stays, last. Pure: the library
+ * check is passed in.
+ */
+export function autoProviders(backends: readonly BindingBackend[], hasLibrary: (provider: Provider) => boolean): Provider[] {
+  const usable = (p: Provider): boolean => p === 'cpu' || backends.some((b) => b.name === p && (b.bundled || hasLibrary(p)));
+  return PROVIDERS.filter(usable);
+}
+
+/** The binding's folder (where ONNX Runtime looks for `libonnxruntime_providers_<name>.so`). */
+function bindingDir(): string {
+  const entry = createRequire(import.meta.url).resolve('onnxruntime-node');
+  return join(dirname(entry), '..', 'bin', 'napi-v6', process.platform, process.arch);
+}
+
+/** The providers to try, in order: the configured list, or for `auto` those the installed binding has. */
+export function resolveProviders(config: Pick<InferenceConfig, 'providers'>): readonly Provider[] {
+  if (config.providers !== 'auto') return config.providers;
+  const dir = bindingDir();
+  return autoProviders(ort.listSupportedBackends(), (p) => existsSync(join(dir, `libonnxruntime_providers_${p}.so`)));
+}
+
 /**
  * Tries the configured execution providers in order and keeps the first that
  * loads the model. Each provider gets a session of its own (no silent mixed
@@ -141,7 +175,8 @@ export async function loadSession(modelPath: string, config: InferenceConfig, ca
   ort.env.logLevel = 'fatal';
   const fallbacks: string[] = [];
   let lastError: unknown;
-  for (const provider of config.providers) {
+  const providers = resolveProviders(config);
+  for (const provider of providers) {
     try {
       const session = await ort.InferenceSession.create(modelPath, {
         executionProviders: [providerOption(provider, config, cacheDir, () => batchProfileFor(modelPath, maxBatch))],
@@ -160,7 +195,7 @@ export async function loadSession(modelPath: string, config: InferenceConfig, ca
   }
   throw new VigilError(
     ErrorCode.MODEL_LOAD,
-    `cannot load model ${modelPath} with providers ${config.providers.join(', ')}: ${errorMessage(lastError)}. Check that the file is a valid ONNX model`,
+    `cannot load model ${modelPath} with providers ${providers.join(', ')}: ${errorMessage(lastError)}. Check that the file is a valid ONNX model`,
     { cause: lastError },
   );
 }

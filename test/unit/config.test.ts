@@ -42,7 +42,7 @@ describe('parseConfig: valid input', () => {
     expect(cam.enabled).toBe(true);
     expect(cam.file_pace).toBe('realtime');
     expect(cam.reconnect).toEqual({ initial_seconds: 0.5, max_seconds: 30, jitter: 0.2 });
-    expect(config.inference.providers).toEqual(['tensorrt', 'cuda', 'cpu']);
+    expect(config.inference.providers).toBe('auto');
     expect(config.inference.restart).toEqual({ initial_seconds: 1, max_seconds: 30, jitter: 0.2 });
     expect(config.http).toEqual({ host: '127.0.0.1', port: 9110, protect_metrics: false, allowed_hosts: [] });
     expect(config.preview).toEqual({ enabled: true, fps: 5, width: 640, jpeg_quality: 70, max_viewers: 8, max_buffered_kib: 512, ping_interval_seconds: 10 });
