@@ -46,8 +46,9 @@ install_npm_packages() {
   # environment instead. The lib dir comes from pkg-config: x86_64 and arm64
   # (Jetson) keep it in different multiarch folders.
   export OPENCV4NODEJS_DISABLE_AUTOBUILD=1
-  # .npmrc's onnxruntime-node-install=skip, also as the variable onnxruntime-node
-  # reads first: npm warns that its next major stops passing unknown .npmrc keys.
+  # onnxruntime-node's postinstall would download CUDA provider binaries on
+  # x86_64; the variable (which it reads first) skips that. Not .npmrc: npm
+  # warns about unknown keys there on every command (issue 17).
   export ONNXRUNTIME_NODE_INSTALL="${ONNXRUNTIME_NODE_INSTALL:-skip}"
   export OPENCV_INCLUDE_DIR; OPENCV_INCLUDE_DIR=$(pkg-config --cflags-only-I opencv4 | awk '{print substr($1, 3)}')
   export OPENCV_LIB_DIR; OPENCV_LIB_DIR=$(pkg-config --variable=libdir opencv4)

@@ -11,7 +11,7 @@
 #   APP_DIR       vigil's folder (default: this repository)
 #
 # Without node_modules it runs `npm install --no-save` for the whole app (the
-# lock file's versions; .npmrc keeps onnxruntime-node's download off), else
+# lock file's versions; ONNXRUNTIME_NODE_INSTALL=skip keeps onnxruntime-node's download off), else
 # `npm rebuild @u4/opencv4nodejs`.
 #
 # Status: --check-only runs in the test suite on x86_64 Debian (Debian's
@@ -54,7 +54,7 @@ if ((!CHECK_ONLY)); then
     npm rebuild @u4/opencv4nodejs
   else
     log "npm install --no-save (builds @u4/opencv4nodejs: a few minutes)"
-    # As native/setup.sh: .npmrc's skip, also as the variable onnxruntime-node reads first.
+    # As native/setup.sh: the variable onnxruntime-node reads first skips its download.
     ONNXRUNTIME_NODE_INSTALL="${ONNXRUNTIME_NODE_INSTALL:-skip}" npm install --no-audit --no-fund --no-save
   fi
 fi
