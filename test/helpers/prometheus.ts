@@ -36,6 +36,17 @@ export interface RuleGroup {
   rules: { name: string; type: 'alerting' | 'recording'; health: string; lastError?: string; lastEvaluation: string; query: string }[];
 }
 
+export interface PrometheusOptions {
+  /** Agent mode (`--enable-feature=agent`): scrape and remote_write only, its WAL in `<dir>/data-agent`; no queries, no rules. */
+  agent?: boolean;
+  /** More flags, e.g. `--web.enable-remote-write-receiver`. */
+  args?: string[];
+  /** This folder instead of a new temp one: a restart on the same storage (see `stop({ keepDir: true })`). */
+  dir?: string;
+  /** This port instead of one the kernel picks: a restart on the same address. */
+  port?: number;
+}
+
 /**
  * A detached `sh` that SIGKILLs `pid` and removes `dir` once its stdin, a pipe
  * from this process, reaches EOF: when this process dies however it dies, so a
@@ -73,15 +84,17 @@ export class PrometheusServer {
   }
 
   /** Writes `configYaml`, starts Prometheus and resolves once `/-/ready` answers 200. */
-  static async start(configYaml: string): Promise<PrometheusServer> {
-    const dir = mkdtempSync(join(tmpdir(), 'vigil-prometheus-'));
+  static async start(configYaml: string, options: PrometheusOptions = {}): Promise<PrometheusServer> {
+    const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'vigil-prometheus-'));
     let server: PrometheusServer | undefined;
     try {
       const configFile = join(dir, 'prometheus.yml');
       writeFileSync(configFile, configYaml);
+      // Agent mode refuses the server's storage flags, and the reverse.
+      const storage = options.agent ? ['--enable-feature=agent', `--storage.agent.path=${join(dir, 'data-agent')}`] : [`--storage.tsdb.path=${join(dir, 'data')}`];
       const child = spawn(
         PROMETHEUS,
-        [`--config.file=${configFile}`, `--storage.tsdb.path=${join(dir, 'data')}`, '--web.listen-address=127.0.0.1:0', '--log.level=info'],
+        [`--config.file=${configFile}`, ...storage, `--web.listen-address=127.0.0.1:${options.port ?? 0}`, '--log.level=info', ...(options.args ?? [])],
         { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
       );
       const exited = new Promise<void>((resolve) => {
@@ -153,15 +166,15 @@ export class PrometheusServer {
     return (await this.api<{ groups: RuleGroup[] }>('rules')).data.groups;
   }
 
-  /** SIGTERM (SIGKILL after 5 s), waits for the exit, removes the temp folder. */
-  async stop(): Promise<void> {
+  /** SIGTERM (SIGKILL after 5 s), waits for the exit, removes the temp folder unless `keepDir` (to start again on it). */
+  async stop(options: { keepDir?: boolean } = {}): Promise<void> {
     if (this.running) {
       const timer = setTimeout(() => this.child.kill('SIGKILL'), STOP_GRACE_MS);
       this.child.kill('SIGTERM');
       await this.exited;
       clearTimeout(timer);
     }
-    if (!this.removed) {
+    if (!this.removed && !options.keepDir) {
       this.removed = true;
       rmSync(this.dir, { recursive: true, force: true });
     }
