@@ -9,6 +9,7 @@ import { CameraHealthTracker } from './health/camera-health.js';
 import type { Logger } from './log.js';
 import type { CameraStats, DropReason } from './metrics/camera-stats.js';
 import type { VigilMetrics } from './metrics/registry.js';
+import type { SceneSeriesOptions } from './metrics/scene-stats.js';
 import type { CameraLane } from './pipeline/dispatcher.js';
 import { LaneScene } from './pipeline/lane-scene.js';
 import { FrameQueue } from './queue/frame-queue.js';
@@ -46,23 +47,22 @@ export class CameraPipeline implements CameraLane {
   readonly queue: FrameQueue<CapturedFrame>;
   readonly health: CameraHealthTracker;
   readonly onDemand: boolean;
-  /** Tracking and zones/lines; undefined when `tracker.enabled` is false (results pass unchanged). */
-  readonly scene: LaneScene | undefined;
+  /** Tracking and zones/lines; undefined when `tracker.enabled` is false (results pass unchanged). Replaced by a reload (applyScene). */
+  scene: LaneScene | undefined;
   private readonly stats: CameraStats;
 
   constructor(deps: CameraPipelineDeps) {
     const { camera } = deps;
     this.onDemand = camera.file_pace === 'on_demand';
     this.queue = new FrameQueue<CapturedFrame>(camera.queue_capacity, () => this.dropped('queue_full'));
-    const tracked = deps.tracker.enabled;
     this.stats = deps.metrics.addCamera({
       camera: camera.name,
       queueCapacity: camera.queue_capacity,
       queueSize: () => this.queue.size,
       classifier: deps.classifier,
-      ...(tracked ? { scene: { labels: deps.classes, zones: camera.zones, lines: camera.lines } } : {}),
+      ...sceneSeries(camera, deps.tracker, deps.classes),
     });
-    this.scene = tracked ? new LaneScene(createTracker(deps.tracker), new SceneAnalytics({ zones: camera.zones, lines: camera.lines, anchor: camera.anchor })) : undefined;
+    this.scene = laneScene(camera, deps.tracker);
     this.health = new CameraHealthTracker(camera.name, () => performance.now(), () => this.queue.size);
     this.source = new CameraSource({ camera, capture: deps.capture, logger: deps.logger, stats: this.stats });
     this.source.on('status', ({ state }) => {
@@ -92,6 +92,16 @@ export class CameraPipeline implements CameraLane {
     return this.source.stop();
   }
 
+  /**
+   * New zones, lines, anchor or tracker from a config reload, applied to the
+   * running stream: the next frame is tracked by a fresh tracker, and the
+   * camera's tracking, zone and line counts start again at zero.
+   */
+  applyScene(camera: CameraConfig, tracker: TrackerConfig, classes: readonly string[]): void {
+    this.scene = laneScene(camera, tracker);
+    this.stats.resetScene(sceneSeries(camera, tracker, classes).scene);
+  }
+
   frameFailed(): void {
     this.dropped('inference_error');
   }
@@ -99,4 +109,13 @@ export class CameraPipeline implements CameraLane {
   private dropped(reason: DropReason): void {
     this.stats.framesDropped[reason] += 1;
   }
+}
+
+function laneScene(camera: CameraConfig, tracker: TrackerConfig): LaneScene | undefined {
+  if (!tracker.enabled) return undefined;
+  return new LaneScene(createTracker(tracker), new SceneAnalytics({ zones: camera.zones, lines: camera.lines, anchor: camera.anchor }));
+}
+
+function sceneSeries(camera: CameraConfig, tracker: TrackerConfig, classes: readonly string[]): { scene?: SceneSeriesOptions } {
+  return tracker.enabled ? { scene: { labels: classes, zones: camera.zones, lines: camera.lines } } : {};
 }

@@ -5,6 +5,8 @@
 export const ErrorCode = {
   CONFIG_INVALID: 'AGENT_ERR_CONFIG_INVALID',
   CONFIG_READ: 'AGENT_ERR_CONFIG_READ',
+  /** A config reload (SIGHUP, POST /-/reload) refused an invalid file; the running config stays. */
+  CONFIG_RELOAD: 'AGENT_ERR_CONFIG_RELOAD',
   MODEL_LOAD: 'AGENT_ERR_MODEL_LOAD',
   MODEL_SHAPE: 'AGENT_ERR_MODEL_SHAPE',
   LABELS_READ: 'AGENT_ERR_LABELS_READ',

@@ -67,3 +67,9 @@ export function knownHost(req: IncomingMessage, names: ReadonlySet<string>): boo
     return false;
   }
 }
+
+/** Whether the request comes from this machine (127.0.0.0/8, ::1, or IPv4 loopback mapped into IPv6). */
+export function fromLoopback(req: IncomingMessage): boolean {
+  const address = req.socket.remoteAddress ?? '';
+  return address === '::1' || /^(::ffff:)?127\./.test(address);
+}

@@ -3,7 +3,10 @@ import type { AddressInfo, Socket } from 'node:net';
 import { ErrorCode, VigilError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Registry } from 'prom-client';
-import { deviceHostNames, knownHost, presentedToken, sameOrigin, tokenMatches } from './access.js';
+import { deviceHostNames, fromLoopback, knownHost, presentedToken, sameOrigin, tokenMatches } from './access.js';
+
+/** How long requests in progress on the old listener may take once a reload has moved it. */
+const RECONFIGURE_GRACE_MS = 2000;
 
 export interface HttpServerOptions {
   readonly host: string;
@@ -20,6 +23,10 @@ type UpgradeHandler = (req: IncomingMessage, socket: Socket, head: Buffer) => vo
 interface Route {
   readonly handler: Handler;
   readonly protected: boolean;
+  /** Methods the route answers; GET and HEAD when absent. */
+  readonly methods?: readonly string[] | undefined;
+  /** Admin routes (POST /-/reload): the token when one is configured, else only from this machine (loopback). */
+  readonly admin?: boolean | undefined;
   /** What an unauthorised request gets instead (the viewer's token form); plain 401 when absent. */
   readonly unauthorized?: Handler | undefined;
 }
@@ -35,7 +42,7 @@ export class HttpServer {
   private readonly upgrades = new Map<string, UpgradeHandler>();
 
   constructor(
-    private readonly options: HttpServerOptions,
+    private options: HttpServerOptions,
     private readonly registry: Registry,
     private readonly logger: Logger,
   ) {
@@ -57,8 +64,8 @@ export class HttpServer {
   }
 
   /** `protected` routes need the token when one is configured; `unauthorized` answers them otherwise. */
-  route(path: string, handler: Handler, access: { protected?: boolean; unauthorized?: Handler } = {}): void {
-    this.routes.set(path, { handler, protected: access.protected ?? false, unauthorized: access.unauthorized });
+  route(path: string, handler: Handler, access: { protected?: boolean; unauthorized?: Handler; methods?: readonly string[]; admin?: boolean } = {}): void {
+    this.routes.set(path, { handler, protected: access.protected ?? false, unauthorized: access.unauthorized, methods: access.methods, admin: access.admin });
   }
 
   /**
@@ -81,6 +88,25 @@ export class HttpServer {
   /** Whether `value` is the configured token (false when none is configured). */
   isToken(value: string): boolean {
     return this.options.token !== undefined && tokenMatches(value, this.options.token);
+  }
+
+  /**
+   * New `http` settings from a config reload: the listener moves at once;
+   * requests in progress (the reload's own answer among them) finish on the
+   * old one, which is closed for good after a short grace.
+   */
+  async reconfigure(options: HttpServerOptions): Promise<void> {
+    const old = this.server;
+    this.server = null;
+    this.options = options;
+    const metrics = this.routes.get('/metrics');
+    if (metrics) this.routes.set('/metrics', { ...metrics, protected: options.protect_metrics });
+    if (old) {
+      old.close();
+      old.closeIdleConnections();
+      setTimeout(() => old.closeAllConnections(), RECONFIGURE_GRACE_MS).unref();
+    }
+    await this.start();
   }
 
   async start(): Promise<void> {
@@ -112,13 +138,13 @@ export class HttpServer {
       res.end('not found\n');
       return;
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD' });
+    const methods = route.methods ?? ['GET', 'HEAD'];
+    if (!methods.includes(req.method ?? '')) {
+      res.writeHead(405, { allow: methods.join(', ') });
       res.end();
       return;
     }
-    const denied = route.protected && !this.authorized(req);
-    const handler = !denied ? route.handler : this.options.token === undefined ? unknownHost : (route.unauthorized ?? unauthorized);
+    const handler = route.admin ? this.adminHandler(route, req) : this.routeHandler(route, req);
     try {
       await handler(req, res);
     } catch (err) {
@@ -126,6 +152,17 @@ export class HttpServer {
       if (!res.headersSent) res.writeHead(500);
       res.end();
     }
+  }
+
+  private routeHandler(route: Route, req: IncomingMessage): Handler {
+    if (!route.protected || this.authorized(req)) return route.handler;
+    return this.options.token === undefined ? unknownHost : (route.unauthorized ?? unauthorized);
+  }
+
+  /** With a token: it is required. Without: loopback only, naming this device as its Host and not sent by another site's page. */
+  private adminHandler(route: Route, req: IncomingMessage): Handler {
+    if (this.options.token !== undefined) return this.authorized(req) ? route.handler : unauthorized;
+    return fromLoopback(req) && this.authorized(req) && sameOrigin(req) ? route.handler : loopbackOnly;
   }
 
   private handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
@@ -153,6 +190,11 @@ export class HttpServer {
 const unauthorized: Handler = (_req, res) => {
   res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer realm="vigil"' });
   res.end('a token is required\n');
+};
+
+const loopbackOnly: Handler = (_req, res) => {
+  res.writeHead(403, { 'content-type': 'text/plain' });
+  res.end('only from this machine (loopback) while no http.token is set\n');
 };
 
 const unknownHost: Handler = (req, res) => {

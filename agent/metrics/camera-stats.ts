@@ -53,8 +53,8 @@ export class CameraStats {
   readonly detectorBatchFrames = new BucketHistogram(BATCH_BUCKETS);
   readonly detectorConfidence = new BucketHistogram(CONFIDENCE_BUCKETS);
   readonly classifierConfidence: BucketHistogram | undefined;
-  /** metrics-sink.ts, from each scene update; undefined when the camera is not tracked. */
-  readonly scene: SceneStats | undefined;
+  /** metrics-sink.ts, from each scene update; undefined when the camera is not tracked. Replaced when a reload changes its zones or lines (resetScene). */
+  scene: SceneStats | undefined;
   private readonly queued: () => number;
 
   constructor(options: CameraStatsOptions) {
@@ -63,6 +63,11 @@ export class CameraStats {
     this.queued = options.queueSize;
     this.classifierConfidence = options.classifier ? new BucketHistogram(CONFIDENCE_BUCKETS) : undefined;
     this.scene = options.scene ? new SceneStats(options.scene) : undefined;
+  }
+
+  /** New zones, lines or tracker from a config reload: the tracking series start again at zero, with the new names only. */
+  resetScene(scene: SceneSeriesOptions | undefined): void {
+    this.scene = scene ? new SceneStats(scene) : undefined;
   }
 
   get queueSize(): number {

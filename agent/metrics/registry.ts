@@ -17,6 +17,10 @@ export class VigilMetrics {
   readonly inferenceWorkerRestarts: Counter;
   /** agent.ts, once the models are loaded. */
   readonly info: Gauge<'version' | 'device' | 'site' | 'detector_provider' | 'classifier_provider' | 'detector_model' | 'classifier_model'>;
+  /** agent.ts: whether the last config reload applied (1) or the file was refused (0), as Prometheus's own `prometheus_config_last_reload_successful`. */
+  readonly configLastReloadSuccessful: Gauge;
+  /** agent.ts: when the config in use was loaded, at start and at each successful reload. */
+  readonly configLastReloadSuccessTimestamp: Gauge;
 
   constructor() {
     const registers = [this.registry];
@@ -32,6 +36,18 @@ export class VigilMetrics {
       labelNames: ['version', 'device', 'site', 'detector_provider', 'classifier_provider', 'detector_model', 'classifier_model'],
       registers,
     });
+    this.configLastReloadSuccessful = new Gauge({
+      name: 'config_last_reload_successful',
+      help: 'Whether the last config reload (SIGHUP, systemctl reload, POST /-/reload) succeeded (1) or the file was refused and the old config kept (0)',
+      registers,
+    });
+    this.configLastReloadSuccessTimestamp = new Gauge({
+      name: 'config_last_reload_success_timestamp_seconds',
+      help: 'Time (seconds since the epoch) the config in use was loaded: at start, then at each successful reload',
+      registers,
+    });
+    this.configLastReloadSuccessful.set(1);
+    this.configLastReloadSuccessTimestamp.set(Date.now() / 1000);
     collectDefaultMetrics({ register: this.registry });
     // prom-client's nodejs_active_*_total are gauges, which promtool's lint
     // rejects (only counters may end in _total); the same numbers remain in
@@ -50,6 +66,13 @@ export class VigilMetrics {
     this.cameraStats.push(stats);
     this.byName.set(stats.camera, stats);
     return stats;
+  }
+
+  /** A camera taken out of the config (issue 17): every series of it leaves /metrics and the MQTT snapshot. */
+  removeCamera(name: string): void {
+    const index = this.cameraStats.findIndex((s) => s.camera === name);
+    if (index >= 0) this.cameraStats.splice(index, 1);
+    this.byName.delete(name);
   }
 
   camera(name: string): CameraStats | undefined {

@@ -53,13 +53,28 @@ export class InferenceDispatcher {
   private mode: DispatchMode = 'latency';
 
   constructor(
-    private readonly engine: InferencePool,
+    private engine: InferencePool,
     private readonly sinks: SinkFanout,
     private readonly logger: Logger,
   ) {}
 
   addLane(lane: CameraLane): void {
     this.lanes.push({ lane, published: Promise.resolve() });
+  }
+
+  /** New inference workers from a config reload: frames from now on go to them; those in flight finish on the old ones. */
+  setEngine(engine: InferencePool): void {
+    this.engine = engine;
+    this.pump();
+  }
+
+  /** A camera taken out by a config reload: its queued frames are left behind; those in flight are still published. */
+  removeLane(lane: CameraLane): void {
+    const index = this.lanes.findIndex((s) => s.lane === lane);
+    if (index < 0) return;
+    this.lanes.splice(index, 1);
+    if (this.next > index) this.next -= 1;
+    if (this.next >= this.lanes.length) this.next = 0;
   }
 
   start(): void {

@@ -52,6 +52,11 @@ export class ServiceNotifier {
     this.send(`READY=1\nSTATUS=${status}\nMAINPID=${process.pid}`);
   }
 
+  /** A config reload begins (sd_notify(3) RELOADING=1, with the monotonic time systemd wants); ready() says it is over. */
+  reloading(): void {
+    this.send(`RELOADING=1\nSTATUS=reloading the config\nMONOTONIC_USEC=${process.hrtime.bigint() / 1000n}`);
+  }
+
   /** Pings at half of $WATCHDOG_USEC while `liveness()` says alive; silent (and logged once) while it does not. */
   startWatchdog(liveness: () => Liveness): void {
     const usec = Number(this.env.WATCHDOG_USEC);
