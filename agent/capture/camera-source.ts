@@ -12,6 +12,9 @@ import { TypedEmitter } from '../util/typed-emitter.js';
 import { rtspPipeline } from './gstreamer-pipeline.js';
 import type { PreviewImage, PreviewSettings } from './preview-encoder.js';
 import type { CaptureWorkerData, FromCaptureWorker, ToCaptureWorker } from './protocol.js';
+import { probeReachable, probeTarget } from './reachability.js';
+import { ReopenScheduler, type OpenReason } from './reopen-scheduler.js';
+import { StallLimit } from './stall-limit.js';
 
 export type CameraState = 'connecting' | 'connected' | 'disconnected' | 'ended' | 'stopped';
 
@@ -35,14 +38,18 @@ export interface CameraSourceDeps {
   /** Where the camera's capture numbers go (metrics/camera-stats.ts); this class is their one writer. */
   readonly stats: CaptureStats;
   readonly clock?: Clock;
+  /** Reachability probe of a backed-off camera; injectable for tests. */
+  readonly probe?: typeof probeReachable;
 }
 
 const WORKER_SILENCE_MIN_MS = 45_000;
 
 /**
  * One camera on the main thread: owns its capture worker, turns worker
- * messages into frames and status, and watches for stalls (no frame for
- * `stall_timeout_seconds` counts as a disconnect and forces a reconnect).
+ * messages into frames and status, watches for stalls (no frame for
+ * `stall_timeout_seconds`, agent/capture/stall-limit.ts, counts as a
+ * disconnect and forces a reconnect), and tells a failed worker when to open
+ * again (backoff, cut short by a reachability probe: reopen-scheduler.ts).
  * Disconnected seconds accrue on every tick, not only at reconnect.
  */
 export interface CameraEvents extends Record<string, unknown> {
@@ -70,14 +77,24 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
   private recipe: TensorRecipe | null = null;
   private sendPixels = true;
   private preview: PreviewSettings | null = null;
+  private sources: string[] = [];
   private readonly clock: Clock;
   private readonly log: Logger;
+  private readonly stall: StallLimit;
+  private readonly reopen: ReopenScheduler;
 
   constructor(private readonly deps: CameraSourceDeps) {
     super();
     this.clock = deps.clock ?? systemClock;
     this.log = deps.logger.child({ component: 'capture', camera: deps.camera.name });
     this.credits = deps.camera.queue_capacity;
+    this.stall = new StallLimit(deps.camera.stall_timeout_seconds, deps.camera.fps_cap);
+    this.reopen = new ReopenScheduler({
+      clock: this.clock,
+      probeIntervalSeconds: deps.camera.reconnect_probe_seconds,
+      probe: deps.probe ?? probeReachable,
+      open: (reason) => this.tellWorkerToOpen(reason),
+    });
   }
 
   get name(): string {
@@ -92,7 +109,7 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
     this.lastAccruedAt = this.clock.now();
     this.startedAt = this.clock.now();
     this.spawn();
-    this.ticker = this.clock.setInterval(() => this.tick(), Math.min(500, this.deps.camera.stall_timeout_seconds * 250));
+    this.ticker = this.clock.setInterval(() => this.tick(), Math.min(500, this.stall.seconds(true) * 250));
     this.ticker.unref();
   }
 
@@ -115,6 +132,7 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
 
   async stop(): Promise<void> {
     if (this.ticker) this.clock.clearInterval(this.ticker);
+    this.reopen.cancel();
     this.accrue();
     const worker = this.worker;
     this.worker = null;
@@ -129,9 +147,10 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
 
   private spawn(): void {
     this.lastWorkerMessageAt = this.clock.now();
+    this.sources = captureSources(this.deps.camera, this.deps.capture);
     const workerData: CaptureWorkerData = {
       camera: this.deps.camera,
-      sources: captureSources(this.deps.camera, this.deps.capture),
+      sources: this.sources,
       firstSeq: this.nextSeq,
       firstVideoIndex: this.videoIndex,
       recipe: this.recipe!,
@@ -146,6 +165,7 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
     worker.on('exit', (code) => {
       if (this.worker !== worker) return;
       this.worker = null;
+      this.reopen.cancel();
       // A file that finished with loop off: the worker left by itself, and stop() has nothing to wait for.
       if (this.state === 'ended') return;
       // The worker is gone without being asked: treat as a disconnect and replace it with backoff.
@@ -168,6 +188,7 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
         this.log.debug({ url: message.url, attempt: message.attempt }, 'opening');
         return;
       case 'opened':
+        this.stall.opened(message.fps);
         this.videoIndex = message.videoIndex;
         this.deps.stats.videoIndex = message.videoIndex;
         this.log.info(
@@ -176,12 +197,16 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
         );
         return;
       case 'skipped':
+        // Capped away, but the stream delivered it: not a stall.
+        this.lastFrameAt = this.clock.now();
+        this.stall.frame(this.lastFrameAt);
         this.emit('skipped', { reason: message.reason });
         return;
       case 'disconnected':
         if (this.state !== 'disconnected') this.log.warn({ code: message.code, retryInSeconds: round(message.retryInSeconds, 2) }, message.message);
         else this.log.debug({ code: message.code, retryInSeconds: round(message.retryInSeconds, 2) }, message.message);
         this.markDisconnected(message.message);
+        this.reopen.begin(message.retryInSeconds, probeTargetOf(this.sources[message.source]));
         return;
       case 'problem':
         this.log.warn({ code: message.code }, message.message);
@@ -195,11 +220,13 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
 
   private onFrame(frame: CapturedFrame): void {
     this.lastFrameAt = this.clock.now();
+    this.stall.frame(this.lastFrameAt);
     this.nextSeq = frame.meta.seq + 1;
     this.credits--;
     this.workerRestarts = 0;
     if (this.state !== 'connected') {
       this.accrue();
+      this.reopen.connected();
       this.setState('connected');
       this.deps.stats.disconnected = 0;
     }
@@ -216,9 +243,9 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
       return;
     }
     const since = this.lastFrameAt || this.startedAt;
-    const stallMs = this.deps.camera.stall_timeout_seconds * 1000;
-    if (this.clock.now() - since > stallMs) {
-      const reason = `no frame for ${this.deps.camera.stall_timeout_seconds} s`;
+    const stallSeconds = this.stall.seconds(this.state === 'connected');
+    if (this.clock.now() - since > stallSeconds * 1000) {
+      const reason = `no frame for ${round(stallSeconds, 1)} s`;
       this.log.warn({ code: ErrorCode.CAPTURE_STALL }, `stalled: ${reason}; reconnecting`);
       this.markDisconnected(reason);
       this.post({ type: 'reconnect', reason });
@@ -232,9 +259,10 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
    * thread exits whenever its native call returns.
    */
   private abandonSilentWorker(): void {
-    const silenceLimitMs = Math.max(WORKER_SILENCE_MIN_MS, this.deps.camera.stall_timeout_seconds * 6000);
+    const silenceLimitMs = Math.max(WORKER_SILENCE_MIN_MS, this.stall.seconds(false) * 6000);
     const worker = this.worker;
-    if (!worker || this.state !== 'disconnected' || this.clock.now() - this.lastWorkerMessageAt < silenceLimitMs) return;
+    // A worker waiting for `open` is silent by design.
+    if (!worker || this.reopen.waiting || this.state !== 'disconnected' || this.clock.now() - this.lastWorkerMessageAt < silenceLimitMs) return;
     this.log.warn({ code: ErrorCode.CAPTURE_STALL, silentSeconds: silenceLimitMs / 1000 }, 'capture worker unresponsive; replacing it');
     this.worker = null;
     worker.removeAllListeners('message');
@@ -243,8 +271,16 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
     // whole process (uv_loop_close with open handles). Asked to stop, it exits
     // on its own when the native call returns.
     worker.postMessage({ type: 'stop' } satisfies ToCaptureWorker);
+    this.reopen.cancel();
     this.markDisconnected('capture worker unresponsive');
     this.spawn();
+  }
+
+  private tellWorkerToOpen(reason: OpenReason): void {
+    if (reason === 'probe') this.log.info('camera reachable again: reconnecting now');
+    // The worker's silence counts from here: it is opening, no longer waiting.
+    this.lastWorkerMessageAt = this.clock.now();
+    this.post({ type: 'open', reason });
   }
 
   private markDisconnected(reason: string): void {
@@ -270,6 +306,10 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
   private post(message: ToCaptureWorker): void {
     this.worker?.postMessage(message);
   }
+}
+
+function probeTargetOf(source: string | undefined): ReturnType<typeof probeTarget> {
+  return source === undefined ? null : probeTarget(source);
 }
 
 /** The camera's URLs as the capture worker opens them: as written, or wrapped in a GStreamer decode pipeline. */

@@ -33,6 +33,7 @@ const tensors = new DetectorTensorBuilder(cv, recipe, loadTensorKernel());
 let reconnectRequested: string | null = null;
 let credits = initialCredits;
 let creditWaiter: (() => void) | null = null;
+let openWaiter: ((reason: 'backoff' | 'probe') => void) | null = null;
 
 port.on('message', (message: ToCaptureWorker) => {
   // The most frequent message, and nothing waits on it.
@@ -41,6 +42,7 @@ port.on('message', (message: ToCaptureWorker) => {
   else if (message.type === 'reconnect') reconnectRequested = message.reason;
   else if (message.type === 'credit') credits += message.frames;
   else if (message.type === 'preview') preview.configure(message.settings);
+  else if (message.type === 'open') openWaiter?.(message.reason);
   creditWaiter?.();
 });
 
@@ -57,7 +59,7 @@ async function run(): Promise<void> {
     post({ type: 'opening', url: redactUrl(url), attempt });
     const opened = open(url);
     if ('error' in opened) {
-      await fail({ code: ErrorCode.RTSP_OPEN, message: opened.error }, attempt++);
+      attempt = await fail({ code: ErrorCode.RTSP_OPEN, message: opened.error }, attempt, item % urls.length);
       continue;
     }
     const { capture, openSeconds } = opened;
@@ -70,7 +72,7 @@ async function run(): Promise<void> {
     capture.release();
     if (outcome.kind === 'stopped') return;
     if (outcome.kind === 'failed') {
-      await fail(outcome, attempt++);
+      attempt = await fail(outcome, attempt, item % urls.length);
       continue;
     }
     // A file (or playlist item) reached its end.
@@ -183,10 +185,25 @@ async function waitForCredit(): Promise<boolean> {
   return !stopping.signal.aborted;
 }
 
-async function fail(failure: { code: string; message: string }, attempt: number): Promise<void> {
+/**
+ * Reports the failure with the backoff wait, then waits for the main thread's
+ * `open` (it times the wait and probes the camera meanwhile, never during an
+ * open). Returns the next attempt number: 0 after a probe saw the camera come back.
+ */
+async function fail(failure: { code: string; message: string }, attempt: number, source: number): Promise<number> {
   const retryInSeconds = backoffDelaySeconds(camera.reconnect, attempt);
-  post({ type: 'disconnected', code: failure.code, message: failure.message, retryInSeconds });
-  await delay(retryInSeconds * 1000, stopping.signal);
+  const reason = await new Promise<'backoff' | 'probe' | 'stop'>((resolve) => {
+    const onStop = (): void => resolve('stop');
+    openWaiter = (why) => {
+      stopping.signal.removeEventListener('abort', onStop);
+      resolve(why);
+    };
+    if (stopping.signal.aborted) return resolve('stop');
+    stopping.signal.addEventListener('abort', onStop, { once: true });
+    post({ type: 'disconnected', code: failure.code, message: failure.message, retryInSeconds, source });
+  });
+  openWaiter = null;
+  return reason === 'probe' ? 0 : attempt + 1;
 }
 
 void run().finally(() => port.close());

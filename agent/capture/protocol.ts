@@ -26,6 +26,12 @@ export interface CaptureWorkerData {
 export type ToCaptureWorker =
   /** Drop the current connection and open again (the main thread saw a stall). */
   | { type: 'reconnect'; reason: string }
+  /**
+   * After `disconnected` the worker waits for this before it opens again: the
+   * main thread paces opens (backoff timer, reachability probe, agent/capture/reopen-scheduler.ts).
+   * `probe`: the camera came back; the backoff starts afresh.
+   */
+  | { type: 'open'; reason: 'backoff' | 'probe' }
   /** `on_demand` pacing: the queue has room for this many more frames. */
   | { type: 'credit'; frames: number }
   /** Encode a JPEG preview of frames at these settings (null: stop, nobody watches). */
@@ -39,7 +45,8 @@ export type FromCaptureWorker =
   | { type: 'opened'; url: string; videoIndex: number; width: number; height: number; fps: number; openSeconds: number }
   | { type: 'frame'; meta: FrameMeta; data: ArrayBuffer; tensor: ArrayBuffer; preview?: PreviewImage }
   | { type: 'skipped'; reason: 'fps_cap' }
-  | { type: 'disconnected'; code: string; message: string; retryInSeconds: number }
+  /** The worker now waits for `open`; `source` is the index in `sources` it will open then. */
+  | { type: 'disconnected'; code: string; message: string; retryInSeconds: number; source: number }
   /** Something the operator should know that does not interrupt capture (a file that ended early). */
   | { type: 'problem'; code: string; message: string }
   | { type: 'ended'; message: string };

@@ -26,9 +26,14 @@ export const cameraSchema = z
       .max(256)
       .default(4)
       .describe('Frames waiting for inference; when the queue is full the oldest frame is dropped and counted.'),
-    stall_timeout_seconds: secondsAtLeast(1, 'shorter reconnects a healthy camera between frames')
-      .default(5)
-      .describe('No frame for this long (s) counts as a disconnect and forces a reconnect.'),
+    stall_timeout_seconds: z
+      .union([z.literal('auto'), secondsAtLeast(1, 'shorter reconnects a healthy camera between frames')])
+      .default('auto')
+      .describe(
+        'No frame for this long (s) on a connected stream counts as a disconnect and forces a reconnect. ' +
+          "`auto`: max(2 s, 20 frame intervals), the interval from the stream's reported frame rate, or the measured one where frames come slower " +
+          '(`fps_cap`, else 25 fps, until the stream reports one); until the first frame of a connection, 5 s. Or a number.',
+      ),
     loop: z.boolean().default(true).describe('Files: start again at the end (the `video_index` advances) or stop.'),
     file_pace: z
       .enum(FILE_PACES)
@@ -38,6 +43,14 @@ export const cameraSchema = z
           '`on_demand` reads only when the queue has room (benchmarks, batch analysis of recordings: nothing is dropped).',
       ),
     reconnect: backoff().describe('Reconnect backoff: capped exponential with ± jitter, forever.'),
+    reconnect_probe_seconds: z
+      .union([z.literal(0), secondsAtLeast(0.2, 'probing faster only floods the camera')])
+      .default(1)
+      .describe(
+        'While a camera waits out its reconnect backoff, a reachability probe this often (s): a TCP connect to the host and port of an rtsp:// (or http, rtmp) URL, ' +
+          'also inside a GStreamer pipeline, or the existence of a file or device. When a probe finds the camera back after one found it gone, the reconnect happens at once; ' +
+          'otherwise the backoff paces reconnects. 0: no probe.',
+      ),
     decoder: z
       .enum(DECODERS)
       .default('ffmpeg')

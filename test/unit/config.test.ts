@@ -38,7 +38,8 @@ describe('parseConfig: valid input', () => {
     expect(cam.name).toBe('gate');
     expect(cam.url).toBe('rtsp://10.0.0.5:554/stream1');
     expect(cam.queue_capacity).toBe(4);
-    expect(cam.stall_timeout_seconds).toBe(5);
+    expect(cam.stall_timeout_seconds).toBe('auto');
+    expect(cam.reconnect_probe_seconds).toBe(1);
     expect(cam.enabled).toBe(true);
     expect(cam.file_pace).toBe('realtime');
     expect(cam.reconnect).toEqual({ initial_seconds: 0.5, max_seconds: 30, jitter: 0.2 });
