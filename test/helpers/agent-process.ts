@@ -33,6 +33,8 @@ export class AgentProcess {
   readonly logs: LogLine[] = [];
   stderr = '';
   port = 0;
+  /** The config file the agent runs with: rewrite it and send SIGHUP (or POST /-/reload) to reload. */
+  configFile = '';
   private child: ChildProcess | null = null;
   private exit: Promise<number | null> | null = null;
 
@@ -46,6 +48,7 @@ export class AgentProcess {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-test-'));
     const file = join(dir, 'agent.yaml');
     writeFileSync(file, configYaml);
+    this.configFile = file;
     const child = spawn(process.execPath, [AGENT_MAIN, 'run', '--config', file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.exit = new Promise((resolve) =>
