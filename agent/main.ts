@@ -2,10 +2,12 @@
 import { parseArgs } from 'node:util';
 import { Agent } from './agent.js';
 import { ConfigError, loadConfig } from './config/load.js';
+import { whereToLook, whereToLookMessage } from './config/where-to-look.js';
 import { errorMessage, EXIT_CONFIG, EXIT_RUNTIME, isConfigError, VigilError } from './errors.js';
-import { createLogger } from './log.js';
+import { createLogger, resolveLogFormat } from './log.js';
 import { makeDynamicBatchCopy } from './model-tools/dynamic-batch-file.js';
 import { ServiceNotifier } from './systemd/service-notifier.js';
+import { startNativeLogCapture } from './util/stderr-capture.js';
 import { VERSION } from './version.js';
 
 const USAGE = `vigil ${VERSION} - edge video analytics agent
@@ -60,7 +62,13 @@ async function run(file: string): Promise<number> {
   } catch (err) {
     return print(errorMessage(err), err instanceof ConfigError || isConfigError(err) ? EXIT_CONFIG : EXIT_RUNTIME, true);
   }
-  const logger = createLogger(config.log.level);
+  // Native libraries' stderr into the log (issue 17). First: its exit handler must run before pino's final flush.
+  const nativeLog = startNativeLogCapture(config.log.native_level);
+  const logger = createLogger(config.log.level, undefined, resolveLogFormat(config.log.format, process.stdout.isTTY === true));
+  nativeLog.attach(logger);
+  if (!nativeLog.captured && config.log.native_level !== 'silent') {
+    logger.warn('native/stderr-capture is not built (npm run build:native): FFmpeg, GStreamer and OpenCV messages stay raw lines on stderr');
+  }
   const agent = new Agent(config, logger, [], file);
   const systemd = new ServiceNotifier(logger.child({ component: 'systemd' }));
   // systemctl reload vigil (ExecReload) and kill -HUP: read the config again, apply what changed (issue 17). Installed
@@ -83,6 +91,8 @@ async function run(file: string): Promise<number> {
   }
   const cameras = config.cameras.filter((c) => c.enabled).length;
   systemd.ready(`running: ${cameras} camera(s), http port ${agent.httpPort}`);
+  const where = whereToLook(config, agent.httpPort);
+  logger.info(where, whereToLookMessage(where));
   systemd.startWatchdog(() => agent.liveness());
   const exitCode = await new Promise<number>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {

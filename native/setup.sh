@@ -71,8 +71,9 @@ install_npm_packages() {
 build_native_addons() {
   # sd-notify: systemd Type=notify (Node has no unix datagram sockets).
   # tensor-kernel: the detector's input tensor in one pass on the capture thread.
+  # stderr-capture: native libraries' stderr lines into the JSON log.
   local stale=0 addon
-  for addon in sd-notify/sd_notify tensor-kernel/tensor_kernel; do
+  for addon in sd-notify/sd_notify tensor-kernel/tensor_kernel stderr-capture/stderr_capture; do
     local dir=native/${addon%/*} built=native/${addon%/*}/build/Release/${addon#*/}.node
     [[ -f $built && $built -nt $dir/${addon#*/}.c && $built -nt $dir/binding.gyp ]] || stale=1
   done
@@ -80,7 +81,7 @@ build_native_addons() {
     log "native addons up to date"
     return
   fi
-  log "building native/sd-notify and native/tensor-kernel"
+  log "building native/sd-notify, native/tensor-kernel and native/stderr-capture"
   npm run --silent build:native
 }
 

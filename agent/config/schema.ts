@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DETECTOR_TYPES } from '../core/detector-recipe.js';
 import { cameraSchema } from './camera-schema.js';
 import { inferenceSchema, PROVIDERS } from './inference-schema.js';
+import { logSchema } from './log-schema.js';
 import { mqttSchema } from './mqtt-schema.js';
 import { trackerSchema } from './tracking-schema.js';
 import { name, secondsAtLeast } from './schema-parts.js';
@@ -153,8 +154,6 @@ const preview = z
       'JPEGs are encoded only while someone watches a camera.',
   );
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
-
 const device = z
   .object({
     id: name.default(() => hostname().replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64) || 'vigil').meta({
@@ -184,11 +183,7 @@ const metrics = z
 export const configSchema = z
   .object({
     device,
-    log: z
-      .object({ level: z.enum(LOG_LEVELS).default('info').describe('Least severe level logged.') })
-      .strict()
-      .prefault({})
-      .describe('JSON log lines on stdout (journald).'),
+    log: logSchema,
     metrics,
     http: http.prefault({}),
     preview: preview.prefault({}),
