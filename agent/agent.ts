@@ -211,6 +211,7 @@ export class Agent extends TypedEmitter<{ fatal: Error }> {
     for (const name of scene) this.cameras.find((c) => c.name === name)?.applyScene(config.cameras.find((c) => c.name === name)!, config.tracker, config.detector.classes);
     this.sceneConfigs.splice(0, this.sceneConfigs.length, ...config.cameras);
     if (changes.restart.includes('mqtt')) await this.restartMqtt(config);
+    else if ([added, removed, restarted, scene].some((names) => names.length > 0)) this.mqtt?.updateScenes(config.cameras, [...restarted, ...scene]);
     if (changes.restart.includes('http')) await this.http.reconfigure(config.http);
   }
 

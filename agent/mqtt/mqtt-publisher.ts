@@ -67,6 +67,8 @@ export class MqttPublisher implements ResultSink {
   private readonly discovery: { readonly filter: string; readonly configs: Map<string, DiscoveryConfig> } | undefined;
   private pumping = false;
   private stopped = false;
+  /** The cameras' zones and lines: `deps.scenes`, then what a reload gives (updateScenes). */
+  private layouts: readonly SceneLayout[];
 
   constructor(private readonly deps: MqttPublisherDeps) {
     const { config } = deps;
@@ -74,19 +76,46 @@ export class MqttPublisher implements ResultSink {
     this.buffer = new OutboundBuffer({ maxMessages: config.buffer.max_messages, maxBytes: config.buffer.max_bytes }, (m, reason) => this.dropped(m, reason));
     this.rateLimiter = config.detections.max_per_second === undefined ? undefined : new RateLimiter(config.detections.max_per_second);
     this.spool = config.spool && deps.stateDir ? new MetricsSpool(deps.stateDir, deps.logger) : undefined;
+    this.layouts = deps.scenes ?? [];
     for (const stats of deps.cameras) this.scenes.set(stats.camera, { eventSeq: 0, countsSeq: 0, counts: NO_COUNTS, published: undefined });
     const ha = config.home_assistant;
-    if (ha.enabled) {
-      const configs = discoveryConfigs({
-        discoveryPrefix: ha.discovery_prefix,
-        deviceId: deps.device.id,
-        version: VERSION,
-        statusTopic: this.topics.status,
-        countsTopic: (camera) => this.topics.counts(camera),
-        cameras: deps.cameras.map((c) => this.layout(c.camera)),
-      });
-      this.discovery = { filter: discoveryFilter(ha.discovery_prefix, deps.device.id), configs: new Map(configs.map((c) => [c.topic, c])) };
+    if (ha.enabled) this.discovery = { filter: discoveryFilter(ha.discovery_prefix, deps.device.id), configs: this.discoveryConfigs() };
+  }
+
+  /**
+   * Cameras added, removed or given other zones and lines by a config reload
+   * (issue 17), in the same session: their counts start again, and Home
+   * Assistant gets the new entities and loses the ones gone.
+   */
+  updateScenes(layouts: readonly SceneLayout[], reset: readonly string[]): void {
+    this.layouts = layouts;
+    for (const camera of [...this.scenes.keys()]) if (!this.deps.cameras.some((c) => c.camera === camera)) this.scenes.delete(camera);
+    for (const { camera } of this.deps.cameras) {
+      if (!this.scenes.has(camera) || reset.includes(camera)) this.scenes.set(camera, { eventSeq: 0, countsSeq: 0, counts: NO_COUNTS, published: undefined });
     }
+    if (this.discovery) {
+      const configs = this.discoveryConfigs();
+      for (const topic of this.discovery.configs.keys()) if (!configs.has(topic)) this.publishDiscovery(topic, Buffer.alloc(0));
+      this.discovery.configs.clear();
+      for (const [topic, c] of configs) {
+        this.discovery.configs.set(topic, c);
+        this.publishDiscovery(topic, Buffer.from(JSON.stringify(c.payload)));
+      }
+    }
+    if (this.deps.config.counts.enabled && !this.stopped) for (const camera of this.scenes.keys()) this.publishCounts(camera, true);
+  }
+
+  private discoveryConfigs(): Map<string, DiscoveryConfig> {
+    const ha = this.deps.config.home_assistant;
+    const configs = discoveryConfigs({
+      discoveryPrefix: ha.discovery_prefix,
+      deviceId: this.deps.device.id,
+      version: VERSION,
+      statusTopic: this.topics.status,
+      countsTopic: (camera) => this.topics.counts(camera),
+      cameras: this.deps.cameras.map((c) => this.layout(c.camera)),
+    });
+    return new Map(configs.map((c) => [c.topic, c]));
   }
 
   /** Starts connecting in the background and returns at once: a broker that is down must not delay the pipeline. */
@@ -202,7 +231,7 @@ export class MqttPublisher implements ResultSink {
   }
 
   private layout(camera: string): SceneLayout {
-    return this.deps.scenes?.find((s) => s.name === camera) ?? { name: camera, zones: [], lines: [] };
+    return this.layouts.find((s) => s.name === camera) ?? { name: camera, zones: [], lines: [] };
   }
 
   private expiry(): { expirySeconds?: number } {
