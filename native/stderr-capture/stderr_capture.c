@@ -10,17 +10,57 @@
  *   leaving fd 2 as it was.
  * restore(savedFd): fd 2 is the original stderr again (for the exit path, so
  *   Node's own fatal output stays visible after the reader is gone).
+ *
+ * A crash runs no JS: V8's "FATAL ERROR"/"Check failed" then abort(), or a
+ * SIGSEGV in a native library. Handlers for those signals put the original
+ * stderr back, copy what is still in the pipe there (raw: the crash's own
+ * words), then hand the signal to whichever handler was there before (Node's,
+ * or the default: core dump), so the journal still shows why it died.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <node_api.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
 /* Room for bursts while the main thread is busy: writers block only past this. */
 #define PIPE_BYTES (1 << 20)
+
+static const int FATAL_SIGNALS[] = {SIGABRT, SIGSEGV, SIGBUS, SIGILL, SIGFPE};
+#define FATAL_COUNT (sizeof(FATAL_SIGNALS) / sizeof(FATAL_SIGNALS[0]))
+static struct sigaction previous[FATAL_COUNT];
+static volatile sig_atomic_t read_fd_global = -1, saved_fd_global = -1;
+
+/* Async-signal-safe only: dup2, read, write, sigaction, raise. */
+static void on_fatal_signal(int sig, siginfo_t *info, void *context) {
+  (void)context;
+  if (saved_fd_global >= 0) {
+    dup2(saved_fd_global, STDERR_FILENO);
+    char buffer[4096];
+    ssize_t n;
+    while (read_fd_global >= 0 && (n = read(read_fd_global, buffer, sizeof(buffer))) > 0) {
+      if (write(STDERR_FILENO, buffer, (size_t)n) < 0) break;
+    }
+    saved_fd_global = -1;
+  }
+  for (size_t i = 0; i < FATAL_COUNT; i++) {
+    if (FATAL_SIGNALS[i] == sig) sigaction(sig, &previous[i], NULL);
+  }
+  /* A fault re-runs its instruction on return and abort() raises again; a signal sent by kill() must be raised. */
+  if (info == NULL || info->si_code <= 0) raise(sig);
+}
+
+static void install_fatal_handlers(void) {
+  struct sigaction action;
+  memset(&action, 0, sizeof(action));
+  action.sa_sigaction = on_fatal_signal;
+  action.sa_flags = SA_SIGINFO | SA_ONSTACK;
+  sigemptyset(&action.sa_mask);
+  for (size_t i = 0; i < FATAL_COUNT; i++) sigaction(FATAL_SIGNALS[i], &action, &previous[i]);
+}
 
 static napi_value throw_errno(napi_env env, const char *what, int error) {
   char message[256];
@@ -51,6 +91,9 @@ static napi_value redirect(napi_env env, napi_callback_info info) {
   close(fds[1]);
   int flags = fcntl(fds[0], F_GETFL);
   if (flags >= 0) (void)fcntl(fds[0], F_SETFL, flags | O_NONBLOCK);
+  read_fd_global = fds[0];
+  saved_fd_global = saved;
+  install_fatal_handlers();
 
   napi_value result, read_fd, saved_fd;
   if (napi_create_array_with_length(env, 2, &result) != napi_ok) return NULL;
@@ -68,6 +111,7 @@ static napi_value restore(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (dup2(saved, STDERR_FILENO) < 0) return throw_errno(env, "dup2", errno);
+  saved_fd_global = -1; /* nothing left for a crash handler to do */
   return NULL;
 }
 

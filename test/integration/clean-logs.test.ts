@@ -150,3 +150,29 @@ describe('clean logs: native_level silent, and an explicit provider list', () =>
     expect(run.metrics.find((s) => s.name === 'vigil_info')?.labels.detector_provider).toBe('cpu');
   });
 });
+
+describe('clean logs: a crash stays visible', () => {
+  // What a native crash leaves: text on fd 2 (still in the pipe, no JS runs any more), then abort().
+  const script = `
+    import { startNativeLogCapture } from ${JSON.stringify(new URL('../../dist/agent/util/stderr-capture.js', import.meta.url).href)};
+    import { createLogger } from ${JSON.stringify(new URL('../../dist/agent/log.js', import.meta.url).href)};
+    startNativeLogCapture('warn').attach(createLogger('info'));
+    process.stderr.write('[tcp @ 0x1] Connection refused\\n');
+    setTimeout(() => { process.stderr.write('terminate called after throwing an instance of std::bad_alloc\\n'); process.abort(); }, 200);
+  `;
+
+  it('writes the last words raw on the original stderr, after the JSON it had read', async () => {
+    // In a temporary folder: where core dumps are on, abort() leaves one in the working directory.
+    const cwd = mkdtempSync(join(tmpdir(), 'vigil-crash-'));
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, sig) => resolve(sig)));
+    expect(signal).toBe('SIGABRT');
+    expect(lines(stdout).map((l) => (JSON.parse(l) as Record_).component)).toEqual(['ffmpeg']);
+    expect(stderr).toContain('terminate called after throwing an instance of std::bad_alloc');
+    rmSync(cwd, { recursive: true, force: true });
+  }, 20_000);
+});
