@@ -1,3 +1,5 @@
+import { redactUrl } from './redact-url.js';
+
 /**
  * What FFmpeg, GStreamer (and GLib) and OpenCV print on stderr, one line at a
  * time, turned into log records: a component, a level and the message (issue
@@ -47,9 +49,9 @@ const GST_LEVELS: Record<string, RecordLevel> = { ERROR: 'error', WARN: 'warn', 
 const GLIB_LEVELS: Record<string, RecordLevel> = { ERROR: 'fatal', CRITICAL: 'error', WARNING: 'warn', Message: 'info', INFO: 'info', DEBUG: 'debug' };
 const OPENCV_LEVELS: Record<string, RecordLevel> = { FATAL: 'fatal', ERROR: 'error', WARN: 'warn', INFO: 'info', DEBUG: 'debug', VERBOSE: 'trace' };
 
-/** One line (no newline) as a record; null for a blank one. */
+/** One line (no newline) as a record; null for a blank one. Camera passwords in URLs are redacted (FFmpeg and GStreamer print URLs). */
 export function classifyLine(raw: string): NativeRecord | null {
-  const line = raw.replace(ANSI, '').trimEnd();
+  const line = redactUrl(raw.replace(ANSI, '').trimEnd());
   if (line.trim() === '') return null;
   let m = FFMPEG.exec(line);
   if (m) return { component: 'ffmpeg', level: 'error', source: m[1]!, msg: m[2]! };

@@ -9,6 +9,7 @@ const GST_DEBUG_WARN = '0:00:02.012345678 32263 0x7f3c2c004b70 WARN             
 describe('classifyLine', () => {
   it("reads FFmpeg's [context @ address] prefix: component ffmpeg, its context as source, level error (OpenCV prints errors only)", () => {
     expect(classifyLine(FFMPEG_REFUSED)).toEqual({ component: 'ffmpeg', level: 'error', source: 'tcp', msg: 'Connection to tcp://127.0.0.1:1?timeout=2000000 failed: Connection refused' });
+    expect(classifyLine('[rtsp @ 0x5] rtsp://admin:s3cret@10.0.0.7/stream: Invalid data')?.msg).toBe('rtsp://***@10.0.0.7/stream: Invalid data');
     expect(classifyLine('[rtsp @ 0x55d0c8a0] method DESCRIBE failed: 404 Not Found')).toMatchObject({ component: 'ffmpeg', source: 'rtsp', msg: 'method DESCRIBE failed: 404 Not Found' });
   });
 
