@@ -245,7 +245,10 @@ export class MqttPublisher implements ResultSink {
       if (s.kind === 'event') this.buffer.push({ kind: 'event', topic: s.topic, payload: Buffer.from(s.payload), qos: this.deps.config.events.qos, retain: false, spoolId: s.id });
       else this.buffer.push({ kind: 'metrics', topic: s.topic, payload: Buffer.from(s.payload), qos: 1, retain: false, spoolId: s.id, ...this.expiry() });
     }
-    if (spooled.length > 0) this.deps.logger.info({ messages: spooled.length, file: this.spool?.file }, 'metrics snapshots and events restored from the MQTT spool');
+    if (spooled.length > 0) {
+      const events = spooled.filter((s) => s.kind === 'event').length;
+      this.deps.logger.info({ snapshots: spooled.length - events, events, file: this.spool?.file }, 'metrics snapshots restored from the MQTT spool');
+    }
     this.updateGauges();
   }
 
