@@ -14,6 +14,8 @@ const SLOW = [
   // outages, stalls and full load, each as long as what it checks
   'test/integration/mqtt-outage.test.ts',
   'test/integration/mqtt-spool.test.ts',
+  // issue 17: config reloads on the real agent, one after another (11-27 s)
+  'test/integration/config-reload.test.ts',
   // tracks, zones and lines: a 20 s clip analysed frame by frame
   'test/integration/mqtt-events.test.ts',
   'test/integration/preview-backpressure.test.ts',
