@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentProcess, agentConfigYaml } from '../helpers/agent-process.js';
 import { NotifySocket } from '../helpers/notify-socket.js';
@@ -84,5 +85,23 @@ describe('sd_notify', () => {
     const silenceMs = 5 * PING_MS;
     await waitFor(() => Date.now() - noticedAt >= silenceMs, `${silenceMs} ms of watching`, 2 * silenceMs);
     expect(s.withKey('WATCHDOG').filter((w) => w.t > noticedAt + 100)).toEqual([]);
+  }, 60_000);
+
+  it('on SIGHUP (ExecReload) says RELOADING=1 with MONOTONIC_USEC, then READY=1 once the reload is applied', async () => {
+    socket = await NotifySocket.start();
+    const s = socket;
+    agent = await AgentProcess.start(agentConfigYaml(camera), s.env(WATCHDOG_USEC));
+    const a = agent;
+    await waitFor(() => s.withKey('READY').length > 0, 'READY=1', 30_000);
+    writeFileSync(a.configFile, agentConfigYaml(camera + `  - name: yard\n    url: ${media('car-detection.mp4')}\n`));
+    process.kill(a.pid, 'SIGHUP');
+    await waitFor(() => s.withKey('READY').length > 1, 'READY=1 after the reload', 30_000);
+    const [reloading] = s.withKey('RELOADING');
+    expect(reloading?.value).toBe('1');
+    expect(reloading!.msg).toMatch(/MONOTONIC_USEC=\d+/);
+    const readyAgain = s.withKey('READY')[1]!;
+    expect(readyAgain.t).toBeGreaterThanOrEqual(reloading!.t);
+    expect(readyAgain.msg).toMatch(/STATUS=running: 2 camera\(s\)/);
+    expect(a.logs.find((l) => l.msg === 'config reloaded')).toMatchObject({ added: ['yard'] });
   }, 60_000);
 });
