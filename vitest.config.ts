@@ -14,8 +14,12 @@ const SLOW = [
   // outages, stalls and full load, each as long as what it checks
   'test/integration/mqtt-outage.test.ts',
   'test/integration/mqtt-spool.test.ts',
+  // issue 17: 10 s and 60 s RTSP outages and a freeze, each as long as it says
+  'test/integration/rtsp-recovery.test.ts',
   // issue 17: config reloads on the real agent, one after another (11-27 s)
   'test/integration/config-reload.test.ts',
+  // issue 17: the fleet's uplink cut for 2 minutes, then the agent mode's WAL replayed
+  'test/integration/prometheus-remote-write.test.ts',
   // tracks, zones and lines: a 20 s clip analysed frame by frame
   'test/integration/mqtt-events.test.ts',
   'test/integration/preview-backpressure.test.ts',

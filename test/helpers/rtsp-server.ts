@@ -31,6 +31,8 @@ export function h264TestFile(seconds = 4): string {
 export class RtspServer {
   private child: ChildProcess | null = null;
   private boundPort: number | undefined;
+  /** Date.now() when the last start's server said READY (listening), taken as its output arrived: recovery times count from here. */
+  readyAt = 0;
 
   constructor(private readonly file: string) {}
 
@@ -57,8 +59,12 @@ export class RtspServer {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    const startedAt = Date.now();
     let out = '';
-    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('READY') && this.child === child && this.readyAt < startedAt) this.readyAt = Date.now();
+    });
     child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
     await waitFor(() => out.includes('READY') || child.exitCode !== null, 'rtsp server start', 15_000);
     if (out.includes('READY')) return;

@@ -20,11 +20,14 @@ import { SoakViewer } from './soak-viewer.js';
  * seeded chaos plan kills and freezes the RTSP server and the broker and
  * kills a viewer. The file camera's frame count is the run's length: the
  * short profile (CI) is 1800 frames (~3.5 min), `npm run soak` runs the
- * long one, 18000 frames (~35 min). It ends with SIGTERM under that load.
+ * long one, 18000 frames (~35 min), which first kills the RTSP server for
+ * 5 minutes, with the cameras on the default backoff (up to 30 s), and
+ * holds the recovery to issue 17's 2 s (asserted < 3 s, from the server's
+ * restart). It ends with SIGTERM under that load.
  * The report goes to test-artifacts/soak-report.{json,md}.
  */
 const PROFILE = {
-  ...(process.env.VIGIL_SOAK_PROFILE === 'long' ? { name: 'long', fileFrames: 18_000 } : { name: 'short', fileFrames: 1800 }),
+  ...(process.env.VIGIL_SOAK_PROFILE === 'long' ? { name: 'long', fileFrames: 18_000, longOutageMs: 300_000 } : { name: 'short', fileFrames: 1800, longOutageMs: 0 }),
   ...(process.env.VIGIL_SOAK_FRAMES ? { fileFrames: Number(process.env.VIGIL_SOAK_FRAMES) } : {}),
 };
 const SEED = Number(process.env.VIGIL_SOAK_SEED ?? 20261122);
@@ -42,7 +45,11 @@ const WARMUP_MS = 60_000;
  */
 const RSS_FROM_MS = PROFILE.name === 'long' ? 600_000 : WARMUP_MS;
 const SAMPLE_INTERVAL_MS = 250;
+const GAP_AFTER_LONG_OUTAGE_MS = 10_000;
 const STALL_SECONDS = 3;
+/** The long outage's cameras back off as shipped, so only the reachability probe can bring them back fast. */
+const RTSP_RECONNECT = PROFILE.longOutageMs > 0 ? '{ initial_seconds: 0.5, max_seconds: 30 }' : '{ initial_seconds: 0.5, max_seconds: 2 }';
+const LONG_OUTAGE_RECOVERY_BOUND_MS = 3000;
 const RTSP_CAMERAS = ['rtsp-a', 'rtsp-b'] as const;
 const FILE_CAMERA = 'file';
 const DEAD_CAMERA = 'unreachable';
@@ -134,6 +141,24 @@ describe(`soak under chaos (${PROFILE.name} profile: ${PROFILE.fileFrames} file 
     return { kind, at, restoredAt: now() };
   }
 
+  /** The RTSP server killed for `ms`, then restarted: ms from its READY until both RTSP cameras hand on frames again. */
+  async function rtspLongOutage(ms: number): Promise<{ fault: InjectedFault; recoverMs: number }> {
+    const processed = async (): Promise<number[]> => {
+      const scrape = await agent.metrics();
+      return RTSP_CAMERAS.map((camera) => sampleValue(scrape, 'frames_sent_total', { camera }) ?? 0);
+    };
+    const at = now();
+    await rtsp.kill();
+    await hold(ms);
+    const before = await processed();
+    await rtsp.start();
+    const restoredAt = now();
+    await waitFor(async () => (await processed()).every((frames, i) => frames > before[i]!), 'both RTSP cameras back after the long outage', 60_000, 50);
+    const recoverMs = Date.now() - rtsp.readyAt;
+    await waitFor(healthy, 'recovery from the long outage', 60_000);
+    return { fault: { kind: 'rtsp_kill', at, restoredAt }, recoverMs };
+  }
+
   beforeAll(async () => {
     rtsp = new RtspServer(h264TestFile());
     await rtsp.start();
@@ -143,10 +168,10 @@ describe(`soak under chaos (${PROFILE.name} profile: ${PROFILE.fileFrames} file 
     recorder = await MqttRecorder.start(broker.url(), topics, { clientId: 'soak-consumer', clean: false, keepalive: 120 });
     await broker.persisted();
     stateDir = mkdtempSync(join(tmpdir(), 'vigil-soak-state-'));
-    const camera = (name: string, url: string): string =>
-      `  - name: ${name}\n    url: ${url}\n    stall_timeout_seconds: ${STALL_SECONDS}\n    reconnect: { initial_seconds: 0.5, max_seconds: 2 }\n`;
+    const camera = (name: string, url: string, reconnect = '{ initial_seconds: 0.5, max_seconds: 2 }'): string =>
+      `  - name: ${name}\n    url: ${url}\n    stall_timeout_seconds: ${STALL_SECONDS}\n    reconnect: ${reconnect}\n`;
     const cameras =
-      RTSP_CAMERAS.map((name) => camera(name, rtsp.url)).join('') +
+      RTSP_CAMERAS.map((name) => camera(name, rtsp.url, RTSP_RECONNECT)).join('') +
       camera(FILE_CAMERA, media('vtest.avi')) +
       camera(DEAD_CAMERA, `rtsp://127.0.0.1:${await freePort()}/nothing`);
     const yaml = agentConfigYaml(cameras, {
@@ -183,8 +208,13 @@ describe(`soak under chaos (${PROFILE.name} profile: ${PROFILE.fileFrames} file 
     const plan = planChaos(SEED, 10_000);
     const injected: InjectedFault[] = [];
     const unrecovered: string[] = [];
+    const longOutage = PROFILE.longOutageMs > 0 ? await rtspLongOutage(PROFILE.longOutageMs) : null;
+    if (longOutage) {
+      injected.push(longOutage.fault);
+      await hold(GAP_AFTER_LONG_OUTAGE_MS);
+    }
     while (fileFrames() < PROFILE.fileFrames || injected.length < MIN_FAULTS) {
-      const fault = plan[injected.length]!;
+      const fault = plan[injected.length - (longOutage ? 1 : 0)]!;
       injected.push(await inject(fault.kind, fault.durationMs));
       try {
         await waitFor(healthy, `recovery from ${fault.kind}`, 60_000);
@@ -214,6 +244,7 @@ describe(`soak under chaos (${PROFILE.name} profile: ${PROFILE.fileFrames} file 
 
     const outcomes: FaultOutcome[] = injected.flatMap((f) => faultOutcomes(f, samples, RTSP_CAMERAS, VIEWERS));
     const rtspInjections = injected.filter((f) => f.kind === 'rtsp_kill' || f.kind === 'rtsp_freeze').length;
+    const chaosFaults = injected.slice(longOutage ? 1 : 0);
     const survivingViewer = viewers[0]!.frameTimes;
     const viewerGaps = survivingViewer.slice(1).map((t, i) => t - survivingViewer[i]!);
     const dropped = beforeStop
@@ -236,7 +267,8 @@ describe(`soak under chaos (${PROFILE.name} profile: ${PROFILE.fileFrames} file 
       durationSeconds: Math.round(now() / 1000),
       framesProcessed: Object.fromEntries(CAMERAS.map((c) => [c, sampleValue(beforeStop, 'classifier_frames_processed_total', { camera: c }) ?? 0])),
       framesDropped: dropped,
-      faults: Object.fromEntries(['rtsp_kill', 'rtsp_freeze', 'broker_kill', 'broker_freeze', 'viewer_kill'].map((k) => [k, injected.filter((f) => f.kind === k).length])),
+      faults: Object.fromEntries(['rtsp_kill', 'rtsp_freeze', 'broker_kill', 'broker_freeze', 'viewer_kill'].map((k) => [k, chaosFaults.filter((f) => f.kind === k).length])),
+      ...(longOutage ? { longOutage: { lastedMs: PROFILE.longOutageMs, recoverMsFromRestart: longOutage.recoverMs } } : {}),
       disconnectEpisodes: Object.fromEntries(RTSP_CAMERAS.map((c) => [c, { injected: rtspInjections, detected: disconnectEpisodes(samples, c) }])),
       camera: timings(['rtsp_kill', 'rtsp_freeze']),
       mqtt: { ...timings(['broker_kill', 'broker_freeze']), snapshotsPublished: published, snapshotsReceived: received.size, snapshotsLost: lost },
@@ -253,6 +285,7 @@ describe(`soak under chaos (${PROFILE.name} profile: ${PROFILE.fileFrames} file 
     writeReport(report);
 
     expect(unrecovered).toEqual([]);
+    if (longOutage) expect(longOutage.recoverMs).toBeLessThan(LONG_OUTAGE_RECOVERY_BOUND_MS);
     expect(report.framesProcessed[FILE_CAMERA]).toBeGreaterThanOrEqual(PROFILE.fileFrames);
     // Every RTSP fault was seen on both cameras, and nothing else looked like one.
     for (const c of RTSP_CAMERAS) expect(report.disconnectEpisodes[c]).toEqual({ injected: rtspInjections, detected: rtspInjections });
