@@ -6,8 +6,13 @@
 #   /etc/vigil/credentials/         secrets, one file each (LoadCredential=), root only
 #   /etc/systemd/system/vigil.service, enabled
 #   user and group vigil (system account, in group video for the GPU)
+# and with --with-prometheus-agent (Debian's prometheus package installed):
+#   /etc/vigil/prometheus-agent.yml  Prometheus in agent mode: scrape vigil, remote_write to the fleet (first install only)
+#   /etc/vigil/credentials/prometheus-agent/   its secrets (remote-write-password)
+#   /etc/systemd/system/vigil-prometheus-agent.service, enabled (WAL in /var/lib/vigil-prometheus-agent)
 #
 #   sudo systemd/install.sh             install or upgrade (idempotent)
+#   sudo systemd/install.sh --with-prometheus-agent   the same, plus the Prometheus agent (docs/fleet.md)
 #   sudo systemd/install.sh uninstall   remove the app and the unit; keep config, state and user
 #   sudo systemd/install.sh purge       uninstall, then remove config, state, cache and user too
 #   DESTDIR=/tmp/root systemd/install.sh   the same into a throwaway root (no service started)
@@ -18,6 +23,9 @@ ROOT=${DESTDIR:-}
 APP=$ROOT/opt/vigil
 ETC=$ROOT/etc/vigil
 UNIT=$ROOT/etc/systemd/system/vigil.service
+PROM_UNIT_NAME=vigil-prometheus-agent.service
+PROM_UNIT=$ROOT/etc/systemd/system/$PROM_UNIT_NAME
+PROMETHEUS=/usr/bin/prometheus
 USER_NAME=vigil
 MODELS=${VIGIL_TESTDATA:-../shared/testdata}/models
 log() { printf '[install] %s\n' "$*"; }
@@ -126,11 +134,52 @@ install_unit() {
   fi
 }
 
+# Prometheus in agent mode beside vigil (issue 17): it scrapes the agent and remote_writes to the fleet,
+# keeping in its WAL what an uplink outage holds back. Its config is written once, like agent.yaml.
+install_prometheus_agent() {
+  if [[ ! -x $PROMETHEUS ]]; then
+    [[ -n $ROOT ]] || die "$PROMETHEUS is missing: apt install prometheus (Debian's package), then run this again"
+    log "warning: $PROMETHEUS is missing here; the unit needs it on the device"
+  fi
+  install -d -m 0700 "$ETC/credentials/prometheus-agent"
+  if [[ -f $ETC/prometheus-agent.yml ]]; then
+    log "keeping /etc/vigil/prometheus-agent.yml"
+  else
+    # The device label (and the fleet user name) default to the hostname, as the agent's device.id does.
+    local device; device=$(hostname)
+    sed -e "s#^\(    device:\) .*#\1 $device#" -e "s#^\(      username:\) .*#\1 $device#" \
+      config/prometheus/agent.yml > "$ETC/prometheus-agent.yml"
+    chmod 0644 "$ETC/prometheus-agent.yml"
+    log "wrote /etc/vigil/prometheus-agent.yml (device $device): set the remote_write url and site, put the password in /etc/vigil/credentials/prometheus-agent/remote-write-password, then: systemctl restart vigil-prometheus-agent"
+  fi
+  install -d -m 0755 "$(dirname "$PROM_UNIT")"
+  install -m 0644 systemd/$PROM_UNIT_NAME "$PROM_UNIT.tmp"
+  mv "$PROM_UNIT.tmp" "$PROM_UNIT"
+  if live_systemd; then
+    systemctl daemon-reload
+    systemctl enable $PROM_UNIT_NAME
+    systemctl restart $PROM_UNIT_NAME
+    log "$PROM_UNIT_NAME enabled and (re)started: journalctl -u vigil-prometheus-agent -f"
+    if systemctl is-enabled --quiet prometheus.service 2>/dev/null; then
+      log "note: Debian's prometheus.service (a full server on :9090) is enabled too; if this device only pushes: systemctl disable --now prometheus"
+    fi
+  else
+    systemctl --root="${ROOT:-/}" enable $PROM_UNIT_NAME >/dev/null 2>&1 || die "systemctl --root=${ROOT:-/} enable $PROM_UNIT_NAME failed"
+    log "$PROM_UNIT_NAME installed and enabled (not started: ${ROOT:+throwaway root }no running systemd)"
+  fi
+}
+
 uninstall() {
   if live_systemd; then systemctl disable --now vigil.service 2>/dev/null || true
   elif [[ -f $UNIT ]]; then systemctl --root="${ROOT:-/}" disable vigil.service >/dev/null 2>&1 || true
   fi
   rm -f "$UNIT"
+  if [[ -f $PROM_UNIT ]]; then
+    if live_systemd; then systemctl disable --now $PROM_UNIT_NAME 2>/dev/null || true
+    else systemctl --root="${ROOT:-/}" disable $PROM_UNIT_NAME >/dev/null 2>&1 || true
+    fi
+    rm -f "$PROM_UNIT"
+  fi
   live_systemd && systemctl daemon-reload
   rm -rf "$APP" "$APP.new" "$APP.old"
   log "removed the unit and /opt/vigil (kept /etc/vigil, /var/lib/vigil and user $USER_NAME)"
@@ -138,21 +187,32 @@ uninstall() {
 
 purge() {
   uninstall
-  rm -rf "$ETC" "$ROOT/var/lib/vigil" "$ROOT/var/cache/vigil"
+  # DynamicUser= keeps the Prometheus agent's WAL in /var/lib/private/, reached through a symlink.
+  rm -rf "$ETC" "$ROOT/var/lib/vigil" "$ROOT/var/cache/vigil" "$ROOT/var/lib/vigil-prometheus-agent" "$ROOT/var/lib/private/vigil-prometheus-agent"
   if user_exists; then account_tool userdel "$USER_NAME"; fi
   if group_exists "$USER_NAME"; then account_tool groupdel "$USER_NAME"; fi
   log "removed /etc/vigil, /var/lib/vigil, /var/cache/vigil and user $USER_NAME"
 }
 
-case "${1:-install}" in
+ACTION=install
+WITH_PROMETHEUS_AGENT=
+for arg in "$@"; do
+  case $arg in
+    install | uninstall | purge) ACTION=$arg ;;
+    --with-prometheus-agent) WITH_PROMETHEUS_AGENT=1 ;;
+    *) die "usage: $0 [install|uninstall|purge] [--with-prometheus-agent]" ;;
+  esac
+done
+
+case $ACTION in
   install)
     check_checkout
     create_user
     install_app
     install_config
     install_unit
+    if [[ -n $WITH_PROMETHEUS_AGENT ]]; then install_prometheus_agent; fi
     ;;
   uninstall) uninstall ;;
   purge) purge ;;
-  *) die "usage: $0 [install|uninstall|purge]" ;;
 esac

@@ -1,6 +1,6 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentConfigYaml } from '../helpers/agent-process.js';
@@ -10,8 +10,8 @@ import { waitFor } from '../helpers/wait.js';
 
 const INSTALL = join(REPO_ROOT, 'systemd/install.sh');
 
-function install(root: string, action = 'install'): string {
-  return execFileSync('bash', [INSTALL, action], { env: { ...process.env, DESTDIR: root }, encoding: 'utf8' });
+function install(root: string, action = 'install', ...options: string[]): string {
+  return execFileSync('bash', [INSTALL, action, ...options], { env: { ...process.env, DESTDIR: root }, encoding: 'utf8' });
 }
 
 /** Every file under `dir` with its size and mode, for comparing two installs. */
@@ -80,6 +80,30 @@ describe('systemd install script', () => {
     expect(tree(root)).toEqual(before);
   }, 120_000);
 
+  it('adds the Prometheus agent with --with-prometheus-agent: its config written once, its unit enabled, its secrets folder root-only', () => {
+    const first = install(root, 'install', '--with-prometheus-agent');
+    expect(first).toContain('wrote /etc/vigil/prometheus-agent.yml');
+    const configFile = join(root, 'etc/vigil/prometheus-agent.yml');
+    // The device label defaults to the hostname, as the agent's device.id does; the rest is the shipped file.
+    const config = readFileSync(configFile, 'utf8');
+    expect(config).toMatch(new RegExp(`^    device: ${hostname()}$`, 'm'));
+    expect(config.replace(/^( {4}device| {6}username): .*$/gm, '$1: X')).toBe(readFileSync(join(REPO_ROOT, 'config/prometheus/agent.yml'), 'utf8').replace(/^( {4}device| {6}username): .*$/gm, '$1: X'));
+    const check = spawnSync('promtool', ['check', 'config', '--agent', configFile], { encoding: 'utf8' });
+    expect(check.status, check.stdout + check.stderr).toBe(0);
+    // Readable by the unit's dynamic user; the password lives in the credentials folder, root only.
+    expect(statSync(configFile).mode & 0o777).toBe(0o644);
+    expect(statSync(join(root, 'etc/vigil/credentials/prometheus-agent')).mode & 0o777).toBe(0o700);
+    expect(readFileSync(join(root, 'etc/systemd/system/vigil-prometheus-agent.service'), 'utf8')).toBe(readFileSync(join(REPO_ROOT, 'systemd/vigil-prometheus-agent.service'), 'utf8'));
+    expect(lstatSync(join(root, 'etc/systemd/system/multi-user.target.wants/vigil-prometheus-agent.service')).isSymbolicLink()).toBe(true);
+    // The operator's edits survive an upgrade, and a second run changes nothing.
+    writeFileSync(configFile, '# edited by the operator\n');
+    const before = tree(root);
+    expect(install(root, 'install', '--with-prometheus-agent')).toContain('keeping /etc/vigil/prometheus-agent.yml');
+    expect(readFileSync(configFile, 'utf8')).toBe('# edited by the operator\n');
+    expect(tree(root)).toEqual(before);
+    expect(() => install(root, 'install', '--with-prometheus')).toThrow(/usage:/);
+  }, 120_000);
+
   it('runs from the installed tree: validates its config and reports READY to systemd', async () => {
     const main = join(root, 'opt/vigil/dist/agent/main.js');
     // The example config as installed, with its models under the throwaway root's /opt/vigil/models.
@@ -118,6 +142,9 @@ describe('systemd install script', () => {
     expect(existsSync(join(root, 'etc/systemd/system/vigil.service'))).toBe(false);
     expect(lstatSync(join(root, 'etc/systemd/system/multi-user.target.wants/vigil.service'), { throwIfNoEntry: false })).toBeUndefined();
     expect(existsSync(join(root, 'etc/vigil/agent.yaml'))).toBe(true);
+    expect(existsSync(join(root, 'etc/systemd/system/vigil-prometheus-agent.service'))).toBe(false);
+    expect(lstatSync(join(root, 'etc/systemd/system/multi-user.target.wants/vigil-prometheus-agent.service'), { throwIfNoEntry: false })).toBeUndefined();
+    expect(existsSync(join(root, 'etc/vigil/prometheus-agent.yml'))).toBe(true);
     install(root, 'purge');
     expect(existsSync(join(root, 'etc/vigil'))).toBe(false);
     expect(readFileSync(join(root, 'etc/passwd'), 'utf8')).not.toMatch(/^vigil:/m);
