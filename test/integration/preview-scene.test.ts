@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FrameHeader } from '../../agent/preview/frame-message.js';
 import type { CameraLayout } from '../../agent/preview/scene-layout.js';
 import { AgentProcess, agentConfigYaml } from '../helpers/agent-process.js';
+import { launchChromium, openPage } from '../helpers/chromium.js';
 import { media, REPO_ROOT } from '../helpers/testdata.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -78,23 +79,11 @@ describe('preview of zones, lines, tracks and counts', () => {
       `    lines:\n      - name: ${LINE.name}\n        points: ${JSON.stringify(LINE.points)}\n        directions: ${JSON.stringify(LINE.directions)}\n`;
     const [started, launched] = await Promise.all([
       AgentProcess.start(agentConfigYaml(camera)),
-      chromium.launch({
-        executablePath: '/usr/bin/chromium',
-        headless: true,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-      }),
+      launchChromium(),
     ]);
     agent = started;
     browser = launched;
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
-    page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
-    page.on('console', (message) => {
-      const text = message.text();
-      if (message.type() !== 'error' && message.type() !== 'warning') return;
-      if (text.includes('willReadFrequently')) return;
-      if (text.startsWith('Failed to load resource') && message.location().url.endsWith('/favicon.ico')) return;
-      pageErrors.push(`console.${message.type()}: ${text} (${message.location().url})`);
-    });
+    page = await openPage(browser, pageErrors);
   });
 
   afterAll(async () => {
