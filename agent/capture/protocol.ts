@@ -36,6 +36,12 @@ export type ToCaptureWorker =
   | { type: 'credit'; frames: number }
   /** Encode a JPEG preview of frames at these settings (null: stop, nobody watches). */
   | { type: 'preview'; settings: PreviewSettings | null }
+  /**
+   * Which frames get the detector (issue 16; agent/capture/detection-gate.ts
+   * decides per frame): every `interval`-th, and with motion gating only while
+   * something moves or a track does (`movingTracks`, from the camera's tracker).
+   */
+  | { type: 'gate'; interval: number; movingTracks: boolean }
   /** A frame's detector tensor, back from inference (transferred): filled again for a later frame. */
   | { type: 'recycle'; tensor: ArrayBuffer }
   | { type: 'stop' };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CODECS, DECODERS } from '../core/video-codecs.js';
+import { cameraDetectorSchema, motionSchema } from './density-schema.js';
 import { backoff, name, secondsAtLeast } from './schema-parts.js';
 import { sceneKeys } from './zones-schema.js';
 
@@ -60,6 +61,8 @@ export const cameraSchema = z
       ),
     codec: z.enum(CODECS).default('h264').describe("The stream's codec, for `decoder: software` and `nvv4l2` (FFmpeg finds it by itself)."),
     ...sceneKeys,
+    detector: cameraDetectorSchema,
+    motion: motionSchema,
   })
   .strict()
   .superRefine((cam, ctx) => {

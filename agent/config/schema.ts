@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { DETECTOR_TYPES } from '../core/detector-recipe.js';
 import { cameraSchema } from './camera-schema.js';
+import { detectorDensityKeys } from './density-schema.js';
 import { inferenceSchema, PROVIDERS } from './inference-schema.js';
 import { logSchema } from './log-schema.js';
 import { mqttSchema } from './mqtt-schema.js';
@@ -37,6 +38,7 @@ const detector = z
       .describe('Class-wise non-maximum suppression: a box overlapping a better-scoring box of its class by more than this IoU is dropped.'),
     classes: z.array(z.string().min(1)).default([]).describe('Labels to keep; `[]` keeps every class.'),
     max_detections: z.number().int().min(1).max(1000).default(100).describe('Detections kept per frame, at most.'),
+    ...detectorDensityKeys,
   })
   .strict()
   .describe('The object detector.');
@@ -65,6 +67,23 @@ const classifier = z
       .max(256)
       .default(32)
       .describe('Boxes classified per frame, at most, highest detection score first.'),
+    mode: z
+      .enum(['per_track', 'per_frame'])
+      .default('per_track')
+      .describe(
+        '`per_track`: an object is classified when its track is confirmed, and again only when its box area changed by reclassify_area_ratio ' +
+          'or after reclassify_seconds; its class rides on the track. `per_frame`: every box on every frame (also what happens with the tracker off).',
+      ),
+    reclassify_seconds: z
+      .number()
+      .min(0)
+      .default(5)
+      .describe('per_track: classify a track again after this long (s); 0: never on time alone.'),
+    reclassify_area_ratio: z
+      .number()
+      .min(1.05)
+      .default(1.5)
+      .describe("per_track: classify a track again when its box's area grew or shrank by this factor since its last classification."),
   })
   .strict()
   .describe('Classifies each detected object on a square crop around its box. Leave the section out to run the detector only.');
@@ -81,6 +100,13 @@ const capture = z
       .min(0)
       .default(200_000)
       .describe("FFmpeg's stream probing budget at open (µs); the default opens an RTSP stream in about 0.3 s instead of about 1 s."),
+    workers: z
+      .union([z.literal('auto'), z.number().int().min(1).max(64)])
+      .default('auto')
+      .describe(
+        'Capture worker threads, each reading several cameras (a thread costs ~35 MiB, a camera on a shared one ~4). ' +
+          '`auto`: one per CPU core, never more than cameras.',
+      ),
   })
   .strict()
   .describe('How rtsp:// cameras are read, by FFmpeg and by the GStreamer pipelines alike.');

@@ -16,6 +16,19 @@ export type Anchor = (typeof ANCHORS)[number];
 const fraction = z.number().min(0, 'a fraction of the frame: 0–1').max(1, 'a fraction of the frame: 0–1');
 const point = z.tuple([fraction, fraction]);
 
+/** A simple polygon in frame fractions: zones here, motion masks in density-schema.ts. */
+export function framePolygon(what: string) {
+  return z
+    .array(point)
+    .min(3, `${what} needs at least 3 points`)
+    .superRefine((polygon, ctx) => {
+      // Zod runs this after the point checks failed too: a polygon with too few points is reported once, above.
+      if (polygon.length < 3 || !polygon.every((p) => Array.isArray(p) && p.every(Number.isFinite))) return;
+      const problem = polygonProblem(polygon);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem, input: polygon });
+    });
+}
+
 const labels = z
   .array(z.string().min(1))
   .default([])
@@ -24,10 +37,7 @@ const labels = z
 const zone = z
   .object({
     name: name.describe('The zone, in metrics (`zone` label), MQTT counts and events; unique among the camera\'s zones.'),
-    polygon: z
-      .array(point)
-      .min(3, 'a zone needs at least 3 points')
-      .describe('Corners [x, y] in fractions of the frame (0–1, from the top left), in order around the zone; edges may not cross.'),
+    polygon: framePolygon('a zone').describe('Corners [x, y] in fractions of the frame (0–1, from the top left), in order around the zone; edges may not cross.'),
     labels,
     inertia: z
       .number()
@@ -40,13 +50,7 @@ const zone = z
           'entry and exit times are those of the first of these frames.',
       ),
   })
-  .strict()
-  .superRefine((z0, ctx) => {
-    // Zod runs this after the point checks failed too: a polygon with too few points is reported once, above.
-    if (z0.polygon.length < 3 || !z0.polygon.every((p) => Array.isArray(p) && p.every(Number.isFinite))) return;
-    const problem = polygonProblem(z0.polygon);
-    if (problem) ctx.addIssue({ code: 'custom', path: ['polygon'], message: problem, input: z0.polygon });
-  });
+  .strict();
 
 const line = z
   .object({

@@ -11,7 +11,18 @@ export interface FrameMeta {
   readonly videoIndex: number;
   readonly width: number;
   readonly height: number;
+  /**
+   * Why the detector did not run on this frame (issue 16): `interval` (not
+   * the N-th frame) or `no_motion` (motion gating); absent: it was detected.
+   * A skipped frame carries no tensor and no pixels; the tracker predicts it.
+   */
+  readonly skip?: FrameSkip;
+  /** Fraction of the unmasked frame that moved (0–1), on cameras with motion gating. */
+  readonly motion?: number;
 }
+
+export const FRAME_SKIPS = ['interval', 'no_motion'] as const;
+export type FrameSkip = (typeof FRAME_SKIPS)[number];
 
 /** A BGR 8-bit HWC frame. `data` is owned by whoever holds the Frame; it is transferred, never shared. */
 export interface Frame {
