@@ -27,6 +27,11 @@ export interface TrackedObject {
   readonly box: Box;
   /** Index of the matched detection in FrameResult.objects. */
   readonly objectIndex: number;
+  /**
+   * The classifier's verdict carried on the track (issue 16, classifier.mode
+   * per_track): set by the pipeline after tracking, null until classified.
+   */
+  readonly class?: { readonly label: string; readonly score: number } | null;
 }
 
 /**
@@ -60,6 +65,8 @@ export interface TrackEvent {
   readonly last_seen: number;
   /** The best detection score the track had, and its box then. */
   readonly best: { readonly score: number; readonly box: Box };
+  /** The track's latest classification (classifier.mode per_track), null without one. */
+  readonly class?: { readonly label: string; readonly score: number } | null;
   readonly zones: readonly ZoneVisit[];
   readonly crossings: readonly LineCrossing[];
 }
