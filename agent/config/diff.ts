@@ -1,3 +1,4 @@
+import { intervalSetting } from './density-schema.js';
 import type { CameraConfig, VigilConfig } from './schema.js';
 
 /** Parts of the agent that a reload restarts on their own, leaving the rest running. */
@@ -39,7 +40,8 @@ const INFERENCE_KEYS = ['inference', 'detector', 'classifier'] as const;
 export function diffConfig(before: Readonly<VigilConfig>, after: Readonly<VigilConfig>): ConfigDiff {
   const old = enabledByName(before.cameras);
   const next = enabledByName(after.cameras);
-  const captureChanged = !same(before.capture, after.capture);
+  // The tracker's on/off decides whether interval and motion gating apply: the capture gate changes.
+  const captureChanged = !same(before.capture, after.capture) || before.tracker.enabled !== after.tracker.enabled;
   const trackerChanged = !same(before.tracker, after.tracker);
   const added: string[] = [];
   const restarted: string[] = [];
@@ -47,11 +49,13 @@ export function diffConfig(before: Readonly<VigilConfig>, after: Readonly<VigilC
   for (const [name, camera] of next) {
     const was = old.get(name);
     if (!was) added.push(name);
-    else if (captureChanged || !same(streamKeys(was), streamKeys(camera))) restarted.push(name);
+    else if (captureChanged || !same(streamKeys(was), streamKeys(camera)) || !same(intervalSetting(was, before.detector), intervalSetting(camera, after.detector))) {
+      restarted.push(name);
+    }
     else if (trackerChanged || !same(sceneKeys(was), sceneKeys(camera))) scene.push(name);
   }
   const removed = [...old.keys()].filter((name) => !next.has(name));
-  const changed = (key: keyof VigilConfig): boolean => !same(before[key], after[key]);
+  const changed = (key: keyof VigilConfig): boolean => !same(modelPart(before, key), modelPart(after, key));
   const restart: RestartedComponent[] = [];
   if (INFERENCE_KEYS.some(changed)) restart.push('inference');
   if (changed('mqtt')) restart.push('mqtt');
@@ -65,6 +69,12 @@ export function diffConfig(before: Readonly<VigilConfig>, after: Readonly<VigilC
 export function isEmptyDiff(diff: ConfigDiff): boolean {
   const { added, removed, restarted, scene } = diff.cameras;
   return [added, removed, restarted, scene, diff.restart, diff.live, diff.needsRestart].every((list) => list.length === 0);
+}
+
+/** A section as the inference workers see it: the detector interval is the cameras' business (they restart for it), not the models'. */
+function modelPart(config: Readonly<VigilConfig>, key: keyof VigilConfig): unknown {
+  if (key !== 'detector') return config[key];
+  return { ...config.detector, interval: undefined, max_interval: undefined };
 }
 
 function enabledByName(cameras: readonly CameraConfig[]): Map<string, CameraConfig> {

@@ -40,6 +40,18 @@ describe('diffConfig', () => {
     expect(queue.cameras.restarted).toEqual(['door']);
   });
 
+  it('restarts the cameras whose detector interval changes (issue 16), never the inference workers for it', () => {
+    const everyThird = (text: string): ReturnType<typeof parseConfig> => parseConfig(text.replace('labels: ', 'interval: 3\n  labels: '), '/etc/vigil/agent.yaml', {});
+    const before = config(GATE + DOOR);
+    const global = diffConfig(before, everyThird(`detector:\n  model: ${M}/yolox_nano.onnx\n  labels: ${M}/coco80_labels.txt\ncameras:\n${GATE}${DOOR}`));
+    expect(global.cameras.restarted).toEqual(['gate', 'door']);
+    expect(global.restart).toEqual([]);
+    const own = diffConfig(before, config(GATE + '    detector: { interval: auto }\n' + DOOR));
+    expect(own.cameras.restarted).toEqual(['gate']);
+    const motion = diffConfig(before, config(GATE + DOOR + '    motion: { enabled: true }\n'));
+    expect(motion.cameras.restarted).toEqual(['door']);
+  });
+
   it('applies zones, lines and anchor in place, without a restart', () => {
     const diff = diffConfig(config(GATE + DOOR), config(GATE + ZONE + DOOR + '    anchor: center\n'));
     expect(diff.cameras).toEqual({ added: [], removed: [], restarted: [], scene: ['gate', 'door'] });
