@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { CameraPipeline } from './camera-pipeline.js';
+import { CaptureWorkerPool } from './capture/capture-worker-pool.js';
 import { ffmpegCaptureOptions } from './capture/ffmpeg-options.js';
 import { prepareOpenCvEnvironment } from './capture/opencv-binding.js';
 import { ConfigError, formatIssue, loadConfig } from './config/load.js';
@@ -10,6 +11,7 @@ import { assessReadiness, inferenceStuck, type Readiness } from './health/readin
 import { HttpServer } from './http/http-server.js';
 import { InferenceEngine } from './inference/inference-engine.js';
 import type { ModelsInfo } from './inference/inference-worker-handle.js';
+import { intervalSetting } from './config/density-schema.js';
 import { diffConfig, isEmptyDiff, type ConfigDiff } from './config/diff.js';
 import { StageList } from './lifecycle/stage-list.js';
 import type { Logger } from './log.js';
@@ -59,6 +61,8 @@ export class Agent extends TypedEmitter<{ fatal: Error }> {
   private readonly outputs: ResultSink[];
   private readonly http: HttpServer;
   private readonly stages: StageList;
+  /** The capture worker threads, shared by the cameras (issue 16); the cameras' start and stop start and stop them. */
+  private readonly capturePool: CaptureWorkerPool;
   private models: ModelsInfo | undefined;
   private running = false;
   /** Reloads run one at a time, in the order they were asked for. */
@@ -75,6 +79,7 @@ export class Agent extends TypedEmitter<{ fatal: Error }> {
     super();
     if (config.metrics.constant_labels) this.metrics.registry.setDefaultLabels({ device: config.device.id, site: config.device.site });
     this.engine = this.inferenceEngine(config);
+    this.capturePool = new CaptureWorkerPool({ workers: config.capture.workers, logger });
     this.cameras = config.cameras.filter((camera) => camera.enabled).map((camera) => this.cameraPipeline(camera, config));
     this.previewCameras.push(...this.cameras.map((c) => c.source));
     this.sceneConfigs.push(...config.cameras);
@@ -284,14 +289,18 @@ export class Agent extends TypedEmitter<{ fatal: Error }> {
     return new CameraPipeline({
       camera,
       capture: config.capture,
+      capturePool: this.capturePool,
       classifier: config.classifier?.enabled ?? false,
       tracker: config.tracker,
+      interval: intervalSetting(camera, config.detector),
       classes: config.detector.classes,
       metrics: this.metrics,
       logger: this.logger,
       onQueued: () => this.dispatcher.pump(),
       onPreview: (meta, image) => this.preview?.offer(meta, image),
       onTracksEnd: (lane) => this.dispatcher.endScene(lane),
+      onSkipped: (lane, frame) => this.dispatcher.passSkipped(lane, frame),
+      onDropped: (lane, frame) => this.dispatcher.frameDropped(lane, frame),
     });
   }
 

@@ -1,7 +1,9 @@
 import { SceneAnalytics } from './analytics/scene-analytics.js';
 import { CameraSource } from './capture/camera-source.js';
+import type { CaptureWorkerPool } from './capture/capture-worker-pool.js';
 import type { PreviewImage } from './capture/preview-encoder.js';
 import type { CameraConfig, CaptureConfig } from './config/schema.js';
+import type { IntervalSetting } from './config/density-schema.js';
 import type { TrackerConfig } from './config/tracking-schema.js';
 import type { TensorRecipe } from './core/detector-recipe.js';
 import type { CapturedFrame, FrameMeta } from './core/frame.js';
@@ -11,6 +13,7 @@ import type { CameraStats, DropReason } from './metrics/camera-stats.js';
 import type { VigilMetrics } from './metrics/registry.js';
 import type { SceneSeriesOptions } from './metrics/scene-stats.js';
 import type { CameraLane } from './pipeline/dispatcher.js';
+import { DetectorSchedule } from './pipeline/detector-schedule.js';
 import { LaneScene } from './pipeline/lane-scene.js';
 import { FrameQueue } from './queue/frame-queue.js';
 import { createTracker } from './tracking/tracker.js';
@@ -18,9 +21,13 @@ import { createTracker } from './tracking/tracker.js';
 export interface CameraPipelineDeps {
   readonly camera: CameraConfig;
   readonly capture: CaptureConfig;
+  /** The capture worker threads the cameras share (issue 16). */
+  readonly capturePool?: CaptureWorkerPool;
   /** Whether a classifier runs (its confidence series exist from the start). */
   readonly classifier: boolean;
   readonly tracker: TrackerConfig;
+  /** The camera's detector interval, resolved against the top-level `detector` section (config/density-schema.ts). */
+  readonly interval: IntervalSetting;
   /** `detector.classes`: the labels whose tracking series exist from the start ([]: every class, series appear with a label's first object). */
   readonly classes: readonly string[];
   readonly metrics: VigilMetrics;
@@ -31,6 +38,10 @@ export interface CameraPipelineDeps {
   readonly onPreview: (meta: FrameMeta, image: PreviewImage) => void;
   /** The camera went away (disconnected, ended, stopped): its tracks end once its frames in flight are published (InferenceDispatcher.endScene). */
   readonly onTracksEnd: (lane: CameraPipeline) => void;
+  /** A frame the detector skipped (issue 16): published from the tracks, behind the camera's queued frames (InferenceDispatcher.passSkipped). */
+  readonly onSkipped: (lane: CameraPipeline, frame: CapturedFrame) => void;
+  /** The queue dropped a frame: skipped frames waiting behind it go now (InferenceDispatcher.frameDropped). */
+  readonly onDropped: (lane: CameraPipeline, frame: CapturedFrame) => void;
 }
 
 /** Capture states in which no frame comes: the tracks seen so far are over. */
@@ -50,11 +61,19 @@ export class CameraPipeline implements CameraLane {
   /** Tracking and zones/lines; undefined when `tracker.enabled` is false (results pass unchanged). Replaced by a reload (applyScene). */
   scene: LaneScene | undefined;
   private readonly stats: CameraStats;
+  /** Which frames get the detector (issue 16): interval, auto interval, moving tracks for motion gating. */
+  private readonly schedule: DetectorSchedule;
+  private scheduleTicker: ReturnType<typeof setInterval> | undefined;
 
   constructor(deps: CameraPipelineDeps) {
-    const { camera } = deps;
+    const camera = gatedCamera(deps.camera, deps.tracker);
     this.onDemand = camera.file_pace === 'on_demand';
-    this.queue = new FrameQueue<CapturedFrame>(camera.queue_capacity, () => this.dropped('queue_full'));
+    this.queue = new FrameQueue<CapturedFrame>(camera.queue_capacity, (frame) => {
+      this.dropped('queue_full');
+      this.schedule.dropped();
+      deps.onDropped(this, frame);
+    });
+    this.schedule = new DetectorSchedule(deps.interval, camera.queue_capacity, (interval, moving) => this.tellGate(interval, moving), deps.tracker.enabled);
     this.stats = deps.metrics.addCamera({
       camera: camera.name,
       queueCapacity: camera.queue_capacity,
@@ -62,9 +81,10 @@ export class CameraPipeline implements CameraLane {
       classifier: deps.classifier,
       ...sceneSeries(camera, deps.tracker, deps.classes),
     });
-    this.scene = laneScene(camera, deps.tracker);
+    this.stats.detectorInterval = this.schedule.interval;
+    this.scene = this.laneScene(camera, deps.tracker);
     this.health = new CameraHealthTracker(camera.name, () => performance.now(), () => this.queue.size);
-    this.source = new CameraSource({ camera, capture: deps.capture, logger: deps.logger, stats: this.stats });
+    this.source = new CameraSource({ camera, capture: deps.capture, logger: deps.logger, stats: this.stats, ...(deps.capturePool ? { pool: deps.capturePool } : {}) });
     this.source.on('status', ({ state }) => {
       this.health.onState(state);
       if (this.scene && GONE.has(state)) deps.onTracksEnd(this);
@@ -74,7 +94,9 @@ export class CameraPipeline implements CameraLane {
     this.source.on('frame', (frame) => {
       this.health.onFrame();
       this.stats.framesSent += 1;
+      if (frame.meta.skip) return deps.onSkipped(this, frame);
       this.queue.push(frame);
+      this.schedule.queued(this.queue.size);
       deps.onQueued();
     });
   }
@@ -86,9 +108,13 @@ export class CameraPipeline implements CameraLane {
   /** `recipe` comes from the loaded detector; pixels go along only when a classifier needs them. */
   start(recipe: TensorRecipe, sendPixels: boolean): void {
     this.source.start(recipe, sendPixels);
+    this.schedule.announce();
+    this.scheduleTicker = setInterval(() => this.schedule.tick(performance.now(), this.queue.size), 1000);
+    this.scheduleTicker.unref();
   }
 
   stop(): Promise<void> {
+    clearInterval(this.scheduleTicker);
     return this.source.stop();
   }
 
@@ -98,7 +124,8 @@ export class CameraPipeline implements CameraLane {
    * camera's tracking, zone and line counts start again at zero.
    */
   applyScene(camera: CameraConfig, tracker: TrackerConfig, classes: readonly string[]): void {
-    this.scene = laneScene(camera, tracker);
+    this.scene = this.laneScene(camera, tracker);
+    this.schedule.setMoving(false);
     this.stats.resetScene(sceneSeries(camera, tracker, classes).scene);
   }
 
@@ -109,11 +136,22 @@ export class CameraPipeline implements CameraLane {
   private dropped(reason: DropReason): void {
     this.stats.framesDropped[reason] += 1;
   }
+
+  private tellGate(interval: number, moving: boolean): void {
+    this.stats.detectorInterval = interval;
+    this.source.setGate(interval, moving);
+  }
+
+  private laneScene(camera: CameraConfig, tracker: TrackerConfig): LaneScene | undefined {
+    if (!tracker.enabled) return undefined;
+    const analytics = new SceneAnalytics({ zones: camera.zones, lines: camera.lines, anchor: camera.anchor });
+    return new LaneScene(createTracker(tracker), analytics, (moving) => this.schedule.setMoving(moving));
+  }
 }
 
-function laneScene(camera: CameraConfig, tracker: TrackerConfig): LaneScene | undefined {
-  if (!tracker.enabled) return undefined;
-  return new LaneScene(createTracker(tracker), new SceneAnalytics({ zones: camera.zones, lines: camera.lines, anchor: camera.anchor }));
+/** Motion gating needs the tracker (it stands in for the frames it skips): without one the capture gate never measures motion. */
+function gatedCamera(camera: CameraConfig, tracker: TrackerConfig): CameraConfig {
+  return tracker.enabled || !camera.motion.enabled ? camera : { ...camera, motion: { ...camera.motion, enabled: false } };
 }
 
 function sceneSeries(camera: CameraConfig, tracker: TrackerConfig, classes: readonly string[]): { scene?: SceneSeriesOptions } {

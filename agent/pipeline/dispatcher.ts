@@ -1,4 +1,4 @@
-import type { CapturedFrame, FrameResult } from '../core/frame.js';
+import type { CapturedFrame, FrameResult, InferenceTimings } from '../core/frame.js';
 import type { DispatchMode, FrameSource, InferencePool } from '../core/pipeline-ports.js';
 import { errorMessage, ErrorCode, VigilError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -26,10 +26,22 @@ export interface CameraLane {
   readonly scene?: LaneScene;
 }
 
+/**
+ * What a frame the detector skipped (issue 16: FrameMeta.skip) carries as its
+ * result before the tracker predicts it: no detector run, no classification.
+ */
+const SKIPPED_TIMINGS: InferenceTimings = { detectSeconds: 0, batchFrames: 0, wide: false, classifySeconds: 0, classifiedObjects: 0 };
+
 /** Per camera: results are published in capture order even when several workers finish out of order. */
 interface LaneState {
   readonly lane: CameraLane;
   published: Promise<void>;
+  /**
+   * Skipped frames that arrived behind a queued frame, by that frame: they
+   * are published right after it (dispatched or dropped), so they take no
+   * queue slot and keep capture order.
+   */
+  readonly followers: WeakMap<CapturedFrame, CapturedFrame[]>;
   /** The camera went away with frames still queued: its tracks end once the last of them is dispatched. */
   endWhenDrained?: boolean;
 }
@@ -59,7 +71,7 @@ export class InferenceDispatcher {
   ) {}
 
   addLane(lane: CameraLane): void {
-    this.lanes.push({ lane, published: Promise.resolve() });
+    this.lanes.push({ lane, published: Promise.resolve(), followers: new WeakMap() });
   }
 
   /** New inference workers from a config reload: frames from now on go to them; those in flight finish on the old ones. */
@@ -96,10 +108,49 @@ export class InferenceDispatcher {
       const frame = lane.queue.shift()!;
       if (lane.onDemand) lane.source.grantCredit(1);
       this.dispatch(state, frame);
+      this.releaseFollowers(state, frame);
       if (state.endWhenDrained && lane.queue.size === 0) this.endScene(lane);
     }
     // Frames still queued now wait for a worker.
     this.saturation.update(this.lanes.some((s) => s.lane.queue.size > 0));
+  }
+
+  /**
+   * A frame the detector skipped (interval, no motion): no inference, so it
+   * never waits for a worker, only for the camera's earlier frames: published
+   * at once when none is queued, else right after the newest queued one.
+   */
+  passSkipped(lane: CameraLane, frame: CapturedFrame): void {
+    const state = this.lanes.find((s) => s.lane === lane);
+    if (!state) return;
+    if (lane.onDemand) lane.source.grantCredit(1);
+    const newest = lane.queue.peekNewest();
+    if (!newest) return this.publishSkipped(state, frame);
+    const followers = state.followers.get(newest);
+    if (followers) followers.push(frame);
+    else state.followers.set(newest, [frame]);
+  }
+
+  /** A queued frame was dropped (queue full): the skipped frames behind it are published now, in order. */
+  frameDropped(lane: CameraLane, frame: CapturedFrame): void {
+    const state = this.lanes.find((s) => s.lane === lane);
+    if (state) this.releaseFollowers(state, frame);
+  }
+
+  private releaseFollowers(state: LaneState, frame: CapturedFrame): void {
+    const followers = state.followers.get(frame);
+    if (!followers) return;
+    state.followers.delete(frame);
+    for (const follower of followers) this.publishSkipped(state, follower);
+  }
+
+  private publishSkipped(state: LaneState, frame: CapturedFrame): void {
+    const dequeuedAt = performance.now();
+    state.published = state.published.then(() => {
+      // Ready once the camera's earlier frames are: the tracker predicts it now.
+      const completedAt = performance.now();
+      this.publish(state.lane, { frame, objects: [], timings: SKIPPED_TIMINGS, dequeuedAt, completedAt });
+    });
   }
 
   /**
@@ -172,7 +223,7 @@ export class InferenceDispatcher {
     const outcome = this.engine.infer(frame, this.mode);
     // completedAt is when this frame's results were ready, even if an earlier frame holds its publication back.
     const ready = outcome.then((o) => {
-      state.lane.source.recycleTensor(o.tensor);
+      if (o.tensor.byteLength > 0) state.lane.source.recycleTensor(o.tensor);
       return { o, completedAt: performance.now() };
     });
     const previous = state.published;

@@ -29,6 +29,11 @@ export class FrameQueue<T> {
     this.count++;
   }
 
+  /** The newest item, still queued. */
+  peekNewest(): T | undefined {
+    return this.count === 0 ? undefined : this.items[(this.head + this.count - 1) % this.capacity];
+  }
+
   shift(): T | undefined {
     if (this.count === 0) return undefined;
     const item = this.items[this.head];
