@@ -41,6 +41,8 @@ interface TrackRecord {
   lastSeen: number;
   bestScore: number;
   bestBox: Box;
+  /** The track's latest class (classifier.mode per_track): null until classified; undefined when tracks carry none (per_frame, no classifier). */
+  class: TrackedObject['class'];
   /** Per zone and line in config order; null where the label filter leaves this track out. */
   readonly zones: (ZoneInertia | null)[];
   readonly openVisits: (Visit | null)[];
@@ -126,6 +128,8 @@ export class SceneAnalytics {
       lists.confirmed.push({ trackId: track.trackId, label: track.label });
     }
     record.lastSeen = at;
+    if (track.class) record.class = track.class;
+    else if (track.class === null) record.class ??= null;
     if (track.score > record.bestScore) {
       record.bestScore = track.score;
       record.bestBox = track.box;
@@ -175,6 +179,7 @@ export class SceneAnalytics {
       lastSeen: at,
       bestScore: track.score,
       bestBox: track.box,
+      class: undefined,
       zones: this.zoneLabels.map((labels) => (labels === null || labels.has(track.label) ? new ZoneInertia() : null)),
       openVisits: this.zones.map(() => null),
       lines: this.lineLabels.map((labels) => (labels === null || labels.has(track.label) ? new LineSide() : null)),
@@ -256,6 +261,7 @@ function trackEvent(type: TrackEvent['type'], record: TrackRecord): TrackEvent {
     first_seen: record.firstSeen,
     last_seen: record.lastSeen,
     best: { score: record.bestScore, box: record.bestBox },
+    ...(record.class !== undefined ? { class: record.class } : {}),
     zones,
     crossings: [...record.crossings],
   };

@@ -194,3 +194,30 @@ describe('SceneAnalytics: camera disconnect', () => {
     expect(scene.end(at(2), []).events.map((e) => e.track_id)).toEqual([5]);
   });
 });
+
+describe("SceneAnalytics: a track's class (issue 16, classifier.mode per_track)", () => {
+  const frame = (f: number) => ({ width: W, height: H, at: at(f) });
+  const classified = (trackId: number, y: number, cls: TrackedObject['class']): TrackedObject => ({ ...person(trackId, 320, y), class: cls });
+
+  it("events carry the track's latest class: null before its first classification, kept on frames that bring none", () => {
+    const scene = analytics();
+    const events = [];
+    events.push(...scene.update(frame(0), [classified(1, 200, null)], [], 1).events);
+    events.push(...scene.update(frame(1), [classified(1, 200, { label: 'tabby', score: 0.4 })], [], 1).events);
+    // Frames 2-5 enter the zone (inertia 3: the update event at frame 4); the class stays the last one given.
+    for (let f = 2; f <= 5; f++) events.push(...scene.update(frame(f), [classified(1, 300, f === 3 ? { label: 'jeep', score: 0.7 } : null)], [], 1).events);
+    events.push(...scene.update(frame(6), [], [1], 0).events);
+    expect(events.map((e) => [e.type, e.class])).toEqual([
+      ['new', null],
+      ['update', { label: 'jeep', score: 0.7 }],
+      ['end', { label: 'jeep', score: 0.7 }],
+    ]);
+  });
+
+  it('leaves class out of the events of tracks that carry none (per_frame, or no classifier): payloads as before', () => {
+    const scene = analytics();
+    const events = [...scene.update(frame(0), [person(1, 320, 200)], [], 1).events, ...scene.update(frame(1), [], [1], 0).events];
+    expect(events.map((e) => e.type)).toEqual(['new', 'end']);
+    for (const event of events) expect('class' in event).toBe(false);
+  });
+});
