@@ -1,3 +1,4 @@
+import type { FrameSkip } from '../core/frame.js';
 import { BucketHistogram } from './bucket-histogram.js';
 import { SceneStats, type SceneSeriesOptions } from './scene-stats.js';
 
@@ -22,6 +23,10 @@ export interface CameraStatsOptions {
   readonly classifier: boolean;
   /** A tracked camera's zones, lines and known labels; absent when the camera is not tracked (no tracking series). */
   readonly scene?: SceneSeriesOptions;
+  /** The camera's detector interval at start (issue 16): its configured N, or 1 for `auto` (where auto starts); default 1. */
+  readonly detectorInterval?: number;
+  /** Whether the camera has motion gating (`cameras[].motion.enabled`), so motion_level exists for it (and only for it). */
+  readonly motion?: boolean;
 }
 
 /**
@@ -37,6 +42,8 @@ export class CameraStats {
   /** camera-pipeline.ts */
   framesSent = 0;
   readonly framesDropped: Record<DropReason, number> = { queue_full: 0, fps_cap: 0, inference_error: 0 };
+  /** The camera's pipeline (issue 16): the interval in use now, changed by `detector.interval: auto`. */
+  detectorInterval: number;
   /** capture/camera-source.ts */
   disconnected: 0 | 1 = 0;
   disconnectedSeconds = 0;
@@ -44,6 +51,10 @@ export class CameraStats {
   /** metrics-sink.ts, from each processed frame. */
   boxCount = 0;
   classifierFramesProcessed = 0;
+  /** Frames the detector skipped (issue 16), by why: processed from the tracks instead. */
+  readonly framesSkipped: Record<FrameSkip, number> = { interval: 0, no_motion: 0 };
+  /** Fraction (0–1) of the unmasked frame that moved in the last frame; undefined (no series) on a camera without motion gating. */
+  motionLevel: number | undefined;
   readonly objectsDetected = new Map<string, number>();
   readonly frameClassifyLatency = new BucketHistogram(WORK_BUCKETS);
   readonly objectClassifyLatency = new BucketHistogram(WORK_BUCKETS);
@@ -61,6 +72,8 @@ export class CameraStats {
     this.camera = options.camera;
     this.queueCapacity = options.queueCapacity;
     this.queued = options.queueSize;
+    this.detectorInterval = options.detectorInterval ?? 1;
+    this.motionLevel = options.motion ? 0 : undefined;
     this.classifierConfidence = options.classifier ? new BucketHistogram(CONFIDENCE_BUCKETS) : undefined;
     this.scene = options.scene ? new SceneStats(options.scene) : undefined;
   }

@@ -11,24 +11,39 @@ export class MetricsSink implements ResultSink {
 
   constructor(private readonly metrics: VigilMetrics) {}
 
+  /**
+   * A frame the detector skipped (meta.skip, issue 16) was processed all the
+   * same, from the tracks: it counts as processed, in box_count and the
+   * frame's latency, and in frames_skipped_total; the detector's own series
+   * (run time, batch, objects detected, detection confidence) stay for
+   * detector runs. Classification series observe classifications that ran.
+   */
   handle(result: FrameResult): void {
-    const stats = this.metrics.camera(result.frame.meta.camera);
+    const { meta } = result.frame;
+    const stats = this.metrics.camera(meta.camera);
     if (!stats) return;
     const { timings } = result;
     stats.boxCount = result.objects.length;
     stats.classifierFramesProcessed += 1;
-    stats.detectorInference.observe(timings.detectSeconds);
-    stats.detectorBatchFrames.observe(timings.batchFrames);
     stats.frameDuration.observe((result.completedAt - result.dequeuedAt) / 1000);
     stats.frameLatency.observe(resultLatencyMs(result) / 1000);
+    if (meta.motion !== undefined && stats.motionLevel !== undefined) stats.motionLevel = meta.motion;
     if (timings.classifiedObjects > 0) {
       stats.frameClassifyLatency.observe(timings.classifySeconds);
       stats.objectClassifyLatency.observe(timings.classifySeconds / timings.classifiedObjects);
     }
+    if (meta.skip) {
+      stats.framesSkipped[meta.skip] += 1;
+      return;
+    }
+    stats.detectorInference.observe(timings.detectSeconds);
+    stats.detectorBatchFrames.observe(timings.batchFrames);
+    // With per-track classes an object carries its track's class on frames where none ran: only a frame where a classification ran observes classes.
+    const classified = timings.classifiedObjects > 0;
     for (const object of result.objects) {
       stats.objectsDetected.set(object.label, (stats.objectsDetected.get(object.label) ?? 0) + 1);
       stats.detectorConfidence.observe(object.score);
-      if (object.class) stats.classifierConfidence?.observe(object.class.score);
+      if (classified && object.class) stats.classifierConfidence?.observe(object.class.score);
     }
   }
 

@@ -1,4 +1,4 @@
-import { resultLatencyMs, type FrameResult } from '../core/frame.js';
+import { resultLatencyMs, type FrameResult, type FrameSkip } from '../core/frame.js';
 import { objectsJson, type ObjectJson } from '../pipeline/objects-json.js';
 import { round } from '../util/numbers.js';
 import { PAYLOAD_SCHEMA_VERSION } from './topics.js';
@@ -13,6 +13,10 @@ export interface DetectionPayload {
   timestamp: string;
   timestamp_ms: number;
   frame: { width: number; height: number };
+  /** Whether the detector ran on this frame (issue 16); false: the tracker predicted the objects (detector interval, motion gating). */
+  detected: boolean;
+  /** Why the detector did not run, on a frame that was not detected only. */
+  skip_reason?: FrameSkip;
   /** As objectsJson writes them, plus the confirmed track (issue 15): null without one, or with tracking off. */
   objects: ObjectJson[];
   latency_ms: { detect: number; classify: number; total: number };
@@ -30,6 +34,8 @@ export function detectionPayload(result: FrameResult, device: string): Detection
     timestamp: new Date(meta.capturedAt).toISOString(),
     timestamp_ms: round(meta.capturedAt, 3),
     frame: { width: meta.width, height: meta.height },
+    detected: meta.skip === undefined,
+    ...(meta.skip && { skip_reason: meta.skip }),
     objects: objectsJson(result.objects),
     latency_ms: {
       detect: round(result.timings.detectSeconds * 1000, 3),

@@ -73,7 +73,10 @@ export class MetricsSnapshotter {
     const snapshot: CameraSnapshot = {};
     for (const metric of CAMERA_METRICS) {
       if (!metric.inSnapshot) continue;
-      const series = seriesOf<number | BucketHistogram>(metric.read(stats)).map(([labels, value]) => [labels[0], this.entry(value)] as const);
+      const value = metric.read(stats);
+      // No series for this camera (motion_level without motion gating): no key either, as /metrics has no line.
+      if (value === undefined) continue;
+      const series = seriesOf<number | BucketHistogram>(value).map(([labels, v]) => [labels[0], this.entry(v)] as const);
       snapshot[metric.name] = metric.labels ? Object.fromEntries(series) : series[0]![1];
     }
     return snapshot;

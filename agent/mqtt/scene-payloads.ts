@@ -33,6 +33,8 @@ export interface EventPayload {
   first_seen: number;
   last_seen: number;
   best: { score: number; box: [number, number, number, number] };
+  /** The track's latest classification (issue 16, classifier.mode per_track), null before one or without a classifier. */
+  class: { label: string; score: number } | null;
   zones: { zone: string; entered_at: number; exited_at: number | null; dwell_seconds: number }[];
   crossings: { line: string; direction: string; at: number }[];
 }
@@ -74,6 +76,7 @@ export function eventPayload(event: TrackEvent, id: PayloadIdentity): EventPaylo
     first_seen: ms(event.first_seen),
     last_seen: ms(event.last_seen),
     best: { score: round(event.best.score, 4), box: box1(event.best.box) },
+    class: event.class ? { label: event.class.label, score: round(event.class.score, 4) } : null,
     zones: event.zones.map((v) => ({
       zone: v.zone,
       entered_at: ms(v.entered_at),

@@ -41,5 +41,9 @@ describe('per-camera series on a camera that never delivered a frame', () => {
     for (const name of ['box_count', 'classifier_frames_processed_total', 'detector_queue_size', 'video_index']) expect(sampleValue(samples, name, dead), name).toBe(0);
     for (const reason of ['queue_full', 'fps_cap', 'inference_error']) expect(sampleValue(samples, 'frames_dropped_total', { ...dead, reason }), reason).toBe(0);
     expect(sampleValue(samples, 'detector_queue_capacity', dead)).toBeGreaterThan(0);
+    // Issue 16: nothing skipped yet, the default interval, and no motion measure on a camera without motion gating.
+    for (const reason of ['interval', 'no_motion']) expect(sampleValue(samples, 'frames_skipped_total', { ...dead, reason }), reason).toBe(0);
+    expect(sampleValue(samples, 'detector_interval', dead)).toBe(1);
+    expect(sampleValue(samples, 'motion_level', dead)).toBeUndefined();
   });
 });

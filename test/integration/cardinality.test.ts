@@ -24,16 +24,22 @@ interface Camera {
   url: string;
   zones: Zone[];
   lines: Line[];
+  /** Motion gating (issue 16): adds motion_level. */
+  motion?: boolean;
+  /** detector.interval of this camera (issue 16): no series of its own, detector_interval shows it. */
+  interval?: number;
 }
 
 /**
  * docs/fleet.md "Series per camera", as written there (not from the agent's
- * code): per camera 140 base series (8 scalars, 3 drop reasons, 7
- * histograms), + 14 with a classifier, + up to K objects_detected_total;
- * per tracked camera 1 + K + 19 per zone-label + 2 per line-label (two
- * directions); per agent 4, + 1 with the preview, + 40 with MQTT.
+ * code): per camera 143 base series (9 scalars, 3 drop reasons, 2 skip
+ * reasons, 7 histograms), + 1 with motion gating, + 14 with a classifier,
+ * + up to K objects_detected_total; per tracked camera 1 + K + 19 per
+ * zone-label + 2 per line-label (two directions); per agent 4, + 1 with the
+ * preview, + 40 with MQTT.
  */
-const BASE_PER_CAMERA = 140;
+const BASE_PER_CAMERA = 143;
+const MOTION = 1;
 function trackingSeries(camera: Camera, k: number): number {
   const counted = (own: string[]): number => (own.length === 0 ? k : own.length);
   return 1 + k + camera.zones.reduce((n, z) => n + 19 * counted(z.labels), 0) + camera.lines.reduce((n, l) => n + 2 * counted(l.labels), 0);
@@ -50,7 +56,8 @@ function yamlList(items: string[]): string {
 function cameraYaml(c: Camera): string {
   const zones = c.zones.map((z) => `      - { name: ${z.name}, polygon: [[0, 0.4], [1, 0.4], [1, 1], [0, 1]], labels: ${yamlList(z.labels)} }`);
   const lines = c.lines.map((l, i) => `      - { name: ${l.name}, points: [[0, ${0.5 + i * 0.1}], [1, ${0.5 + i * 0.1}]], directions: ${yamlList(l.directions)}, labels: ${yamlList(l.labels)} }`);
-  return [`  - name: ${c.name}`, `    url: ${c.url}`, '    file_pace: realtime', `    zones:${zones.length ? '' : ' []'}`, ...zones, `    lines:${lines.length ? '' : ' []'}`, ...lines, ''].join('\n');
+  const density = [...(c.motion ? ['    motion: { enabled: true }'] : []), ...(c.interval ? [`    detector: { interval: ${c.interval} }`] : [])];
+  return [`  - name: ${c.name}`, `    url: ${c.url}`, '    file_pace: realtime', ...density, `    zones:${zones.length ? '' : ' []'}`, ...zones, `    lines:${lines.length ? '' : ' []'}`, ...lines, ''].join('\n');
 }
 
 /**
@@ -118,10 +125,10 @@ describe('cardinality: series budget and label values', () => {
     for (const c of cameras) {
       const d = detected.filter((s) => s.labels.camera === c.name).length;
       // The preview's per-camera counters appear only while someone watches: nobody does here.
-      expect(perCamera(c.name).length, c.name).toBe(BASE_PER_CAMERA + d + trackingSeries(c, CLASSES.length));
+      expect(perCamera(c.name).length, c.name).toBe(BASE_PER_CAMERA + (c.motion ? MOTION : 0) + d + trackingSeries(c, CLASSES.length));
     }
     expect(trackingSeries(cameras[0]!, 2)).toBe(1 + 2 + 19 + 38 + 2 + 4);
-    const budget = PER_AGENT + cameras.reduce((n, c) => n + BASE_PER_CAMERA + CLASSES.length + trackingSeries(c, CLASSES.length), 0);
+    const budget = PER_AGENT + cameras.reduce((n, c) => n + BASE_PER_CAMERA + (c.motion ? MOTION : 0) + CLASSES.length + trackingSeries(c, CLASSES.length), 0);
     const exact = budget - cameras.length * CLASSES.length + detected.length;
     expect(own.length).toBe(exact);
     expect(own.length).toBeLessThanOrEqual(budget);
@@ -132,8 +139,8 @@ describe('cardinality: series budget and label values', () => {
   it('takes every label value from the config, the labels file or a documented enum', () => {
     const byName = new Map(cameras.map((c) => [c.name, c]));
     const enums: Record<string, readonly string[]> = {
-      // frames_dropped_total, mqtt_messages_dropped_total, preview_frames_skipped_total
-      reason: ['queue_full', 'fps_cap', 'inference_error', 'buffer_full', 'too_large', 'rate_limit', 'rejected', 'shutdown', 'backpressure'],
+      // frames_dropped_total, mqtt_messages_dropped_total, preview_frames_skipped_total, frames_skipped_total
+      reason: ['queue_full', 'fps_cap', 'inference_error', 'buffer_full', 'too_large', 'rate_limit', 'rejected', 'shutdown', 'backpressure', 'interval', 'no_motion'],
       kind: ['metrics', 'detections', 'status', 'event', 'counts', 'discovery'],
       stage: ['detector', 'classifier'],
     };

@@ -32,6 +32,10 @@ describe('the camera stats seen through /metrics', () => {
     }
     for (const reason of ['queue_full', 'fps_cap', 'inference_error']) expect(sampleValue(samples, 'frames_dropped_total', { ...camera, reason })).toBe(0);
     expect(sampleValue(samples, 'detector_queue_capacity', camera)).toBe(4);
+    for (const reason of ['interval', 'no_motion']) expect(sampleValue(samples, 'frames_skipped_total', { ...camera, reason })).toBe(0);
+    expect(sampleValue(samples, 'detector_interval', camera)).toBe(1);
+    // Without motion gating the camera has no motion measure, so no series (not a misleading 0).
+    expect(sampleValue(samples, 'motion_level', camera)).toBeUndefined();
   });
 
   it('has no classifier confidence series on a camera without a classifier', async () => {
@@ -101,6 +105,8 @@ describe('the camera stats seen through the MQTT metrics snapshot', () => {
         'object_classify_latency',
         'frame_duration',
         'frame_latency',
+        'frames_skipped_total',
+        'detector_interval',
       ].sort(),
     );
 

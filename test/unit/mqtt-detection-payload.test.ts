@@ -40,6 +40,7 @@ describe('detectionPayload', () => {
       timestamp: '2024-01-02T03:04:05.678Z',
       timestamp_ms: 1704164645678.25,
       frame: { width: 1920, height: 1080 },
+      detected: true,
       objects: [
         { label: 'person', score: 0.8765, box: [10, 20.1, 100, 200], class: { label: 'adult', score: 0.9123 }, track_id: null },
         { label: 'car', score: 0.5, box: [0, 0, 1920, 1080], class: null, track_id: null },
@@ -60,6 +61,24 @@ describe('detectionPayload', () => {
     const bad = clone(payload);
     (bad.objects[0] as { track_id: unknown }).track_id = 0;
     expect(schemaErrors('detections', bad).some((e) => e.instancePath === '/objects/0/track_id')).toBe(true);
+  });
+
+  it('says whether the detector ran on the frame, and why not when it did not (issue 16)', () => {
+    const detected = detectionPayload(frameResult(), 'edge-01');
+    expect(detected.detected).toBe(true);
+    expect(detected).not.toHaveProperty('skip_reason');
+    const predicted = frameResult({
+      frame: { meta: { camera: 'gate', seq: 42, capturedAt: CAPTURED_AT, videoIndex: 2, width: 1920, height: 1080, skip: 'interval' }, data: new ArrayBuffer(0) },
+      objects: [{ label: 'person', score: 0.8, box: [12, 22, 102, 202], class: { label: 'adult', score: 0.9 }, trackId: 3 }],
+      timings: { detectSeconds: 0, batchFrames: 0, wide: false, classifySeconds: 0, classifiedObjects: 0 },
+    });
+    const payload = detectionPayload(predicted, 'edge-01');
+    expect(payload).toMatchObject({ detected: false, skip_reason: 'interval', latency_ms: { detect: 0, classify: 0 } });
+    // The predicted object keeps its track and the track's class.
+    expect(payload.objects).toEqual([{ label: 'person', score: 0.8, box: [12, 22, 102, 202], class: { label: 'adult', score: 0.9 }, track_id: 3 }]);
+    expect(schemaErrors('detections', payload)).toEqual([]);
+    const gated = { ...predicted, frame: { ...predicted.frame, meta: { ...predicted.frame.meta, skip: 'no_motion' as const } } };
+    expect(detectionPayload(gated, 'edge-01').skip_reason).toBe('no_motion');
   });
 
   it('takes the timestamp from the capture time', () => {
@@ -101,6 +120,17 @@ describe('config/mqtt-schemas/detections.schema.json', () => {
     const badClass = clone(good);
     badClass.objects[0]!.class = { label: 'adult', score: 1.5 };
     expect(validate(badClass).some((e) => e.instancePath === '/objects/0/class/score' && e.keyword === 'maximum')).toBe(true);
+  });
+
+  it('takes a message of schema 1 from before issue 16 (no detected), and refuses a skip_reason that contradicts detected or is unknown', () => {
+    const before: Partial<DetectionPayload> = clone(good);
+    delete before.detected;
+    expect(validate(before)).toEqual([]);
+    const paths = (value: unknown): string[] => validate(value).map((e) => `${e.instancePath} ${e.keyword}`);
+    expect(paths({ ...good, skip_reason: 'interval' })).toContain('/detected const');
+    expect(paths({ ...good, detected: false })).toContain(' required');
+    expect(paths({ ...good, detected: false, skip_reason: 'idle' })).toContain('/skip_reason enum');
+    expect(paths({ ...good, detected: false, skip_reason: 'no_motion' })).toEqual([]);
   });
 
   it('rejects a message without latency_ms', () => {

@@ -42,12 +42,26 @@ describe('eventPayload', () => {
       first_seen: T0 + 0.5,
       last_seen: T0 + 5400.5,
       best: { score: 0.9123, box: [10, 20.1, 100, 200] },
+      class: null,
       zones: [
         { zone: 'counter', entered_at: T0 + 1000, exited_at: T0 + 4250.25, dwell_seconds: 3.25 },
         { zone: 'door', entered_at: T0 + 5000, exited_at: null, dwell_seconds: 0.4 },
       ],
       crossings: [{ line: 'gate', direction: 'in', at: T0 + 900 }],
     });
+  });
+
+  it("carries the track's class (issue 16), score to 4 decimals, null before one; events.schema.json takes both and refuses a class without a score", () => {
+    const classified = eventPayload({ ...event, class: { label: 'adult', score: 0.876543 } }, ID);
+    expect(classified.class).toEqual({ label: 'adult', score: 0.8765 });
+    expect(eventPayload({ ...event, class: null }, ID).class).toBeNull();
+    expect(schemaErrors('events', classified)).toEqual([]);
+    expect(schemaErrors('events', eventPayload(event, ID))).toEqual([]);
+    // An event of schema 1 from before issue 16, without the key, still matches.
+    const before: Partial<typeof classified> = { ...classified };
+    delete before.class;
+    expect(schemaErrors('events', before)).toEqual([]);
+    expect(schemaErrors('events', { ...classified, class: { label: 'adult' } }).some((e) => e.instancePath === '/class' && e.keyword === 'oneOf')).toBe(true);
   });
 
   it('dates a new event at the first sighting, update and end at the last', () => {
