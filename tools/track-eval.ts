@@ -23,6 +23,8 @@ const USAGE = `usage: npm run track-eval -- [options]
   --seq NAME        only this sequence (repeatable)
   --tracker TYPE    ${TRACKER_TYPES.join(' | ')} (repeatable; default: all, side by side)
   --every N         feed only every N-th frame's detections (1, 1+N, …), score those frames
+  --interval N      detections on every N-th frame only (1, 1+N, …), tracker.predict() on the
+                    frames between (the agent's detector.interval); every frame scored
   --set KEY=VALUE   a tracker setting over its default, as in the config's tracker section
                     (repeatable; e.g. --set high_score=0.6 --set sort.max_age=3)
   --out DIR         track files go to DIR/<tracker>/<sequence>.txt (default test-artifacts/track-eval)
@@ -35,6 +37,7 @@ interface Cli {
   seqs: string[];
   trackers: TrackerType[];
   every: number;
+  interval: number;
   out: string;
   settings: Record<string, unknown>;
   json: string | undefined;
@@ -52,6 +55,7 @@ function parseCli(argv: readonly string[]): Cli | 'help' {
         seq: { type: 'string', multiple: true },
         tracker: { type: 'string', multiple: true },
         every: { type: 'string' },
+        interval: { type: 'string' },
         set: { type: 'string', multiple: true },
         out: { type: 'string' },
         json: { type: 'string' },
@@ -66,12 +70,16 @@ function parseCli(argv: readonly string[]): Cli | 'help' {
   for (const t of trackers) if (!(TRACKER_TYPES as readonly string[]).includes(t)) throw new UsageError(`--tracker: expected ${TRACKER_TYPES.join(' or ')}, got "${t}"`);
   const every = values.every === undefined ? 1 : Number(values.every);
   if (!Number.isInteger(every) || every < 1) throw new UsageError(`--every: expected a whole number ≥ 1, got "${values.every}"`);
+  const interval = values.interval === undefined ? 1 : Number(values.interval);
+  if (!Number.isInteger(interval) || interval < 1) throw new UsageError(`--interval: expected a whole number ≥ 1, got "${values.interval}"`);
+  if (every > 1 && interval > 1) throw new UsageError('--every and --interval: give one of them (--every drops the frames between, --interval predicts them)');
   const testdata = process.env.VIGIL_TESTDATA ? resolve(process.env.VIGIL_TESTDATA) : resolve(ROOT, '../shared/testdata');
   return {
     data: resolve(values.data ?? join(testdata, 'mot/MOT15')),
     seqs: values.seq ?? [],
     trackers: [...new Set(trackers)] as TrackerType[],
     every,
+    interval,
     out: resolve(values.out ?? join(ROOT, 'test-artifacts/track-eval')),
     settings: parseSettings(values.set ?? []),
     json: values.json === undefined ? undefined : resolve(values.json),
@@ -109,6 +117,12 @@ function pickSequences(cli: Cli): string[] {
   });
 }
 
+function describeFrames(cli: Cli): string {
+  if (cli.every > 1) return `one frame in ${cli.every} (1, ${1 + cli.every}, ${1 + 2 * cli.every}, …)`;
+  if (cli.interval > 1) return `every frame, detections on one in ${cli.interval} (1, ${1 + cli.interval}, …), predicted between`;
+  return 'every frame';
+}
+
 export function main(argv: readonly string[]): number {
   try {
     const cli = parseCli(argv);
@@ -117,16 +131,16 @@ export function main(argv: readonly string[]): number {
       return 0;
     }
     const sequences = pickSequences(cli);
-    const results = evaluate({ sequences, trackers: cli.trackers, outDir: cli.out, every: cli.every, settings: cli.settings });
-    const frames = cli.every === 1 ? 'every frame' : `one frame in ${cli.every} (1, ${1 + cli.every}, ${1 + 2 * cli.every}, …)`;
+    const results = evaluate({ sequences, trackers: cli.trackers, outDir: cli.out, every: cli.every, interval: cli.interval, settings: cli.settings });
+    const frames = describeFrames(cli);
     const settings = Object.keys(cli.settings).length === 0 ? 'default settings' : `settings ${JSON.stringify(cli.settings)}`;
     console.log(`track-eval: ${sequences.length} sequences from ${cli.data}, ${frames}, ${settings}, IoU ≥ 0.5; MOTP as motmetrics (1 − IoU) and as the devkit (IoU %)\n`);
-    console.log(resultTable(results, cli.every === 1));
+    console.log(resultTable(results, cli.every === 1 && cli.interval === 1));
     console.log(`\ntracker throughput (the tracking loop only, not reading or scoring; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs):\n${throughputLines(results).join('\n')}`);
     console.log(`track files: ${relative(process.cwd(), cli.out) || '.'}/<tracker>/<sequence>.txt`);
     if (cli.json) {
       mkdirSync(dirname(cli.json), { recursive: true });
-      writeFileSync(cli.json, `${JSON.stringify({ data: cli.data, every: cli.every, results }, null, 2)}\n`);
+      writeFileSync(cli.json, `${JSON.stringify({ data: cli.data, every: cli.every, interval: cli.interval, results }, null, 2)}\n`);
     }
     return 0;
   } catch (error) {

@@ -3,8 +3,9 @@ import type { TrackedObject } from '../core/scene.js';
 import type { Pair } from './assignment.js';
 import { solveGated } from './gated-assignment.js';
 import { KalmanFilter } from './kalman.js';
-import { aspectHeightToBox, boxOf, boxToAspectHeight, BYTETRACK_MODEL, hasArea, iou } from './motion-models.js';
-import type { Detection, Tracker } from './tracker-types.js';
+import { aspectHeightToBox, boxOf, boxToAspectHeight, BYTETRACK_MODEL, hasArea, iou, moves } from './motion-models.js';
+import { TrackerBase } from './tracker-base.js';
+import type { Detection } from './tracker-types.js';
 
 /**
  * ByteTrack (Zhang et al. 2022, BYTETracker in github.com/ifzhang/ByteTrack):
@@ -24,7 +25,8 @@ import type { Detection, Tracker } from './tracker-types.js';
  * detection never pairs with a track of another label. Differences from
  * BYTETracker: ids are given at confirmation (tentative tracks that never
  * confirm use none), tentative tracks are predicted too, and confirmation
- * may take more than two frames.
+ * may take more than two frames; and frames without detections (predict(),
+ * issue 16) step the filters but age nothing.
  */
 
 type TrackState = 'tentative' | 'tracked' | 'lost' | typeof DROPPED;
@@ -51,24 +53,12 @@ const DUPLICATE_IOU = 0.85;
 
 const z = new Float64Array(4);
 
-export class ByteTracker implements Tracker {
-  private tracks: ByteTrack[] = [];
-  private frame = 0;
-  private nextId = 1;
-  private endedIds: number[] = [];
+export class ByteTracker extends TrackerBase<ByteTrack> {
   /** The assignment's cost matrix, reused frame to frame. */
   private cost = new Float64Array(256);
 
-  constructor(private readonly config: TrackerConfig) {}
-
-  get ended(): readonly number[] {
-    return this.endedIds;
-  }
-
-  get activeCount(): number {
-    let count = 0;
-    for (const t of this.tracks) if (t.id > 0) count++;
-    return count;
+  constructor(private readonly config: TrackerConfig) {
+    super();
   }
 
   update(detections: readonly Detection[]): TrackedObject[] {
@@ -86,9 +76,7 @@ export class ByteTracker implements Tracker {
     const pool: ByteTrack[] = [];
     const tentative: ByteTrack[] = [];
     for (const track of this.tracks) {
-      if (track.state === 'lost') track.kf.x[7] = 0;
-      track.kf.predict();
-      aspectHeightToBox(track.kf.x, track.box);
+      step(track);
       (track.state === 'tentative' ? tentative : pool).push(track);
     }
 
@@ -122,11 +110,19 @@ export class ByteTracker implements Tracker {
     return this.report();
   }
 
-  clear(): void {
+  predict(): TrackedObject[] {
     this.endedIds = [];
-    for (const t of this.tracks) if (t.id > 0) this.endedIds.push(t.id);
-    this.tracks = [];
-    this.frame = 0;
+    const out: TrackedObject[] = [];
+    for (const t of this.tracks) {
+      step(t);
+      if (t.state === 'tracked' && t.lastFrame === this.frame) out.push({ trackId: t.id, label: t.label, score: t.score, box: boxOf(t.box), objectIndex: out.length });
+    }
+    return out;
+  }
+
+  protected override moves(track: ByteTrack): boolean {
+    const x = track.kf.x;
+    return track.state === 'tentative' || moves(x[4]!, x[5]!, x[7]!, x[3]!);
   }
 
   /**
@@ -201,7 +197,7 @@ export class ByteTracker implements Tracker {
 
   private confirm(track: ByteTrack): void {
     track.state = 'tracked';
-    track.id = this.nextId++;
+    track.id = this.takeId();
   }
 
   /** A tracked and a lost track on the same box: the one that lived shorter goes. */
@@ -229,11 +225,13 @@ export class ByteTracker implements Tracker {
     }
     return out;
   }
+}
 
-  /** Records the end of a confirmed track. */
-  private end(track: ByteTrack): void {
-    if (track.id > 0) this.endedIds.push(track.id);
-  }
+/** One frame of a track's motion: a lost track's height stops changing, as in BYTETracker. */
+function step(track: ByteTrack): void {
+  if (track.state === 'lost') track.kf.x[7] = 0;
+  track.kf.predict();
+  aspectHeightToBox(track.kf.x, track.box);
 }
 
 function unused(used: Uint8Array): number[] {

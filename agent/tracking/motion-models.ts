@@ -104,6 +104,28 @@ function setBox(out: Float64Array, cx: number, cy: number, w: number, h: number)
   return out;
 }
 
+/** Tracker.moving's thresholds, per frame: see `moves`. */
+export const MOVING_MIN_PX = 0.5;
+export const MOVING_HEIGHT_SHARE = 0.01;
+
+/**
+ * Whether a track moves (Tracker.moving, issue 16's motion gating): its
+ * centre's speed, or the rate its height changes (someone walking straight
+ * at the camera grows more than they shift), reaches max(0.5 px, 1 % of its
+ * height) per frame. Why: 1 % of the height a frame is 10 % a second at
+ * 10 fps, where a walking person covers about their own height a second and
+ * even a shuffling one 20–30 %; a still object's detections jitter by a few
+ * pixels, which the Kalman filter turns into velocities of a few tenths of a
+ * percent (test/unit/tracker-predict.test.ts checks a parked box with ±2 px
+ * jitter stays still). The 0.5 px floor keeps far, small boxes, where 1 % is
+ * under the detector's pixel noise, from moving on that noise. Speeds are in
+ * pixels per frame: the filters step every frame, detected or not.
+ */
+export function moves(vx: number, vy: number, vHeight: number, height: number): boolean {
+  const limit = Math.max(MOVING_MIN_PX, MOVING_HEIGHT_SHARE * height);
+  return vx * vx + vy * vy >= limit * limit || Math.abs(vHeight) >= limit;
+}
+
 /** A track's box as analytics and sinks get it: a plain tuple they may keep. */
 export function boxOf(box: Float64Array): Box {
   return [box[0]!, box[1]!, box[2]!, box[3]!];

@@ -2,8 +2,9 @@ import type { TrackerConfig } from '../config/tracking-schema.js';
 import type { TrackedObject } from '../core/scene.js';
 import { solveAssignment, type Pair } from './assignment.js';
 import { KalmanFilter } from './kalman.js';
-import { areaRatioToBox, boxOf, boxToAreaRatio, hasArea, iou, SORT_MODEL } from './motion-models.js';
-import type { Detection, Tracker } from './tracker-types.js';
+import { areaRatioToBox, boxOf, boxToAreaRatio, hasArea, iou, moves, SORT_MODEL } from './motion-models.js';
+import { TrackerBase } from './tracker-base.js';
+import type { Detection } from './tracker-types.js';
 
 /**
  * SORT as sort.py writes it (Bewley et al. 2016, github.com/abewley/sort), the
@@ -13,7 +14,9 @@ import type { Detection, Tracker } from './tracker-types.js';
  * start a track on every unmatched detection, report a track when it was
  * matched this frame and its hit streak reached min_hits (or in the first
  * min_hits frames), drop it after max_age frames without a match. Only
- * additions: class-aware pairing and ids given when a track is first reported.
+ * additions: class-aware pairing, ids given when a track is first reported,
+ * and frames without detections (predict(), issue 16), which step the
+ * filters but count for neither max_age nor the hit streak.
  */
 
 type SortConfig = TrackerConfig['sort'];
@@ -32,28 +35,15 @@ interface SortTrack {
 
 const z = new Float64Array(4);
 
-export class SortTracker implements Tracker {
-  private tracks: SortTrack[] = [];
-  private frame = 0;
-  private nextId = 1;
-  private endedIds: number[] = [];
-
-  constructor(private readonly config: SortConfig) {}
-
-  get ended(): readonly number[] {
-    return this.endedIds;
-  }
-
-  get activeCount(): number {
-    let count = 0;
-    for (const t of this.tracks) if (t.id > 0) count++;
-    return count;
+export class SortTracker extends TrackerBase<SortTrack> {
+  constructor(private readonly config: SortConfig) {
+    super();
   }
 
   update(detections: readonly Detection[]): TrackedObject[] {
     this.frame++;
     this.endedIds = [];
-    this.predict();
+    this.age();
     const matched = this.associate(detections);
     for (const [d, t] of matched) {
       const track = this.tracks[t]!;
@@ -71,26 +61,48 @@ export class SortTracker implements Tracker {
     return this.report();
   }
 
-  clear(): void {
+  predict(): TrackedObject[] {
     this.endedIds = [];
-    for (const t of this.tracks) if (t.id > 0) this.endedIds.push(t.id);
-    this.tracks = [];
-    this.frame = 0;
-  }
-
-  private predict(): void {
+    const out: TrackedObject[] = [];
     const kept: SortTrack[] = [];
     for (const track of this.tracks) {
-      const x = track.kf.x;
-      if (x[6]! + x[2]! <= 0) x[6] = 0;
-      track.kf.predict();
-      if (track.timeSinceUpdate > 0) track.hitStreak = 0;
-      track.timeSinceUpdate++;
-      const box = areaRatioToBox(x, track.box);
-      if (Number.isNaN(box[0]) || Number.isNaN(box[1]) || Number.isNaN(box[2]) || Number.isNaN(box[3])) this.end(track);
-      else kept.push(track);
+      if (!step(track)) {
+        this.end(track);
+        continue;
+      }
+      kept.push(track);
+      if (this.reportable(track)) out.push({ trackId: track.id, label: track.label, score: track.score, box: boxOf(track.box), objectIndex: out.length });
     }
     this.tracks = kept;
+    return out;
+  }
+
+  protected override moves(track: SortTrack): boolean {
+    // A streak short of min_hits: just appeared (or just found again), detections decide its fate.
+    if (track.hitStreak < this.config.min_hits) return true;
+    const x = track.kf.x;
+    // h = √(s / r): at a fixed aspect its rate is h · ṡ / 2s.
+    const height = track.box[3]! - track.box[1]!;
+    return moves(x[4]!, x[5]!, (height * x[6]!) / (2 * x[2]!), height);
+  }
+
+  /** sort.py's predict step of a detected frame: the motion, then the track ages. */
+  private age(): void {
+    const kept: SortTrack[] = [];
+    for (const track of this.tracks) {
+      const ok = step(track);
+      if (track.timeSinceUpdate > 0) track.hitStreak = 0;
+      track.timeSinceUpdate++;
+      if (ok) kept.push(track);
+      else this.end(track);
+    }
+    this.tracks = kept;
+  }
+
+  /** sort.py's condition for output: matched this frame and a long enough streak (or the first min_hits frames). */
+  private reportable(track: SortTrack): boolean {
+    const minHits = this.config.min_hits;
+    return track.timeSinceUpdate < 1 && (track.hitStreak >= minHits || this.frame <= minHits);
   }
 
   /** [detection, track] pairs with IoU at least the threshold, as sort.py's associate_detections_to_trackers. */
@@ -120,11 +132,11 @@ export class SortTracker implements Tracker {
 
   private report(): TrackedObject[] {
     const out: TrackedObject[] = [];
-    const { min_hits: minHits, max_age: maxAge } = this.config;
+    const maxAge = this.config.max_age;
     const kept: SortTrack[] = [];
     for (const track of this.tracks) {
-      if (track.timeSinceUpdate < 1 && (track.hitStreak >= minHits || this.frame <= minHits)) {
-        if (track.id === 0) track.id = this.nextId++;
+      if (this.reportable(track)) {
+        if (track.id === 0) track.id = this.takeId();
         out.push({ trackId: track.id, label: track.label, score: track.score, box: boxOf(track.box), objectIndex: track.detection });
       }
       if (track.timeSinceUpdate > maxAge) this.end(track);
@@ -133,8 +145,13 @@ export class SortTracker implements Tracker {
     this.tracks = kept;
     return out;
   }
+}
 
-  private end(track: SortTrack): void {
-    if (track.id > 0) this.endedIds.push(track.id);
-  }
+/** One frame of a track's motion, as sort.py's KalmanBoxTracker.predict (its area never goes below 0); false where the box came out NaN. */
+function step(track: SortTrack): boolean {
+  const x = track.kf.x;
+  if (x[6]! + x[2]! <= 0) x[6] = 0;
+  track.kf.predict();
+  const box = areaRatioToBox(x, track.box);
+  return !(Number.isNaN(box[0]) || Number.isNaN(box[1]) || Number.isNaN(box[2]) || Number.isNaN(box[3]));
 }

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { trackerSchema, type TrackerConfig } from '../../agent/config/tracking-schema.js';
-import { createTracker, type Detection } from '../../agent/tracking/tracker.js';
+import { createTracker, type Detection, type Tracker } from '../../agent/tracking/tracker.js';
 import { MotAccumulator, type MotCounts } from './accumulator.js';
 import { overallMetrics, sequenceMetrics, type MotMetrics } from './metrics.js';
 import { MotFormatError, formatMot, parseMot, readMotFile, rowsByFrame, scoredGroundTruth, type MotRow } from './mot-file.js';
@@ -25,6 +25,12 @@ export interface EvalOptions {
   readonly outDir: string;
   /** Feed only every N-th frame (1, 1 + N, …); ground truth is scored on those frames only. */
   readonly every?: number;
+  /**
+   * Detections on every N-th frame only (1, 1 + N, …: the agent's
+   * detector.interval, issue 16), tracker.predict() on the frames between;
+   * tracks are written and scored on every frame. Not with `every` > 1.
+   */
+  readonly interval?: number;
   /** Tracker settings over the defaults, as in the config's `tracker` section (`type` comes from `trackers`). */
   readonly settings?: Readonly<Record<string, unknown>>;
 }
@@ -32,8 +38,11 @@ export interface EvalOptions {
 export interface SequenceResult {
   readonly sequence: string;
   readonly metrics: MotMetrics;
+  /** Frames given to the tracker: update() or predict(). */
   readonly framesFed: number;
-  /** Wall-clock seconds spent in tracker.update. */
+  /** Of those, frames given detections (update()). */
+  readonly framesDetected: number;
+  /** Wall-clock seconds spent in tracker.update and tracker.predict. */
   readonly trackerSeconds: number;
   /** CPU seconds of this process over the tracking loop: what a busy shared machine distorts least. */
   readonly trackerCpuSeconds: number;
@@ -46,9 +55,10 @@ export interface TrackerResult {
   readonly sequences: readonly SequenceResult[];
   readonly overall: MotMetrics;
   readonly framesFed: number;
+  readonly framesDetected: number;
   readonly trackerSeconds: number;
   readonly trackerCpuSeconds: number;
-  /** Frames fed per second of tracker.update wall time (the scoring and file I/O are not counted). */
+  /** Frames fed per second of tracker wall time (the scoring and file I/O are not counted). */
   readonly framesPerSecond: number;
   /** Frames fed per CPU second of the tracking loop. */
   readonly framesPerCpuSecond: number;
@@ -67,12 +77,16 @@ export function findSequences(dir: string): string[] {
 
 export function evaluate(options: EvalOptions): TrackerResult[] {
   const every = options.every ?? 1;
+  const interval = options.interval ?? 1;
   if (!Number.isInteger(every) || every < 1) throw new MotFormatError(`every must be a whole number ≥ 1, got ${every}`);
+  if (!Number.isInteger(interval) || interval < 1) throw new MotFormatError(`interval must be a whole number ≥ 1, got ${interval}`);
+  if (every > 1 && interval > 1) throw new MotFormatError('every and interval exclude each other');
   const inputs = options.sequences.map((dir) => loadSequence(dir));
   return options.trackers.map((type) => {
     const config = trackerConfig(type, options.settings ?? {});
-    const sequences = inputs.map((input) => runSequence(input, config, every, options.outDir));
+    const sequences = inputs.map((input) => runSequence(input, config, { every, interval }, options.outDir));
     const framesFed = sequences.reduce((sum, s) => sum + s.result.framesFed, 0);
+    const framesDetected = sequences.reduce((sum, s) => sum + s.result.framesDetected, 0);
     const trackerSeconds = sequences.reduce((sum, s) => sum + s.result.trackerSeconds, 0);
     const trackerCpuSeconds = sequences.reduce((sum, s) => sum + s.result.trackerCpuSeconds, 0);
     return {
@@ -81,6 +95,7 @@ export function evaluate(options: EvalOptions): TrackerResult[] {
       sequences: sequences.map((s) => s.result),
       overall: overallMetrics(sequences.map((s) => s.counts)),
       framesFed,
+      framesDetected,
       trackerSeconds,
       trackerCpuSeconds,
       framesPerSecond: framesFed / trackerSeconds,
@@ -123,20 +138,45 @@ function seqLength(dir: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-function runSequence(input: SequenceInput, config: TrackerConfig, every: number, outDir: string): { result: SequenceResult; counts: MotCounts } {
-  const tracker = createTracker(config);
+/** Which frames the tracker sees, and which of them with detections. */
+export interface FrameSchedule {
+  /** Only frames 1, 1 + every, … reach the tracker at all. */
+  readonly every: number;
+  /** Of those, frames 1, 1 + interval, … get update(detections), the rest predict(). */
+  readonly interval: number;
+}
+
+export interface TrackedFrames {
+  /** The confirmed tracks of every frame the tracker saw, in frame order. */
+  readonly rows: MotRow[];
+  readonly fed: Set<number>;
+  readonly detected: number;
+  /** Wall-clock seconds in tracker.update and tracker.predict. */
+  readonly seconds: number;
+}
+
+/** Runs one tracker over a sequence's frames 1…length as the schedule says (the agent's loop: one update or predict a frame). */
+export function trackFrames(tracker: Tracker, detections: ReadonlyMap<number, readonly MotRow[]>, length: number, schedule: FrameSchedule): TrackedFrames {
   const rows: MotRow[] = [];
   const fed = new Set<number>();
+  let detected = 0;
   let seconds = 0;
-  const cpuStart = process.cpuUsage();
-  for (let frame = 1; frame <= input.length; frame += every) {
+  for (let frame = 1, n = 0; frame <= length; frame += schedule.every, n++) {
     fed.add(frame);
-    const detections: Detection[] = (input.detections.get(frame) ?? []).map((d) => ({ box: [d.x, d.y, d.x + d.w, d.y + d.h], score: d.conf, label: 'person' }));
+    const detect = n % schedule.interval === 0;
+    const boxes: Detection[] = detect ? (detections.get(frame) ?? []).map((d) => ({ box: [d.x, d.y, d.x + d.w, d.y + d.h], score: d.conf, label: 'person' })) : [];
+    if (detect) detected++;
     const start = performance.now();
-    const tracks = tracker.update(detections);
+    const tracks = detect ? tracker.update(boxes) : tracker.predict();
     seconds += (performance.now() - start) / 1000;
     for (const t of tracks) rows.push({ frame, id: t.trackId, x: t.box[0], y: t.box[1], w: t.box[2] - t.box[0], h: t.box[3] - t.box[1], conf: t.score });
   }
+  return { rows, fed, detected, seconds };
+}
+
+function runSequence(input: SequenceInput, config: TrackerConfig, schedule: FrameSchedule, outDir: string): { result: SequenceResult; counts: MotCounts } {
+  const cpuStart = process.cpuUsage();
+  const { rows, fed, detected, seconds } = trackFrames(createTracker(config), input.detections, input.length, schedule);
   const cpu = process.cpuUsage(cpuStart);
   const trackFile = resolve(outDir, config.type, `${input.name}.txt`);
   mkdirSync(resolve(outDir, config.type), { recursive: true });
@@ -147,6 +187,6 @@ function runSequence(input: SequenceInput, config: TrackerConfig, every: number,
   const groundTruth = input.groundTruth.filter((r) => fed.has(r.frame));
   const counts = MotAccumulator.scoreSequence(groundTruth, hypotheses);
   const trackerCpuSeconds = (cpu.user + cpu.system) / 1e6;
-  const result = { sequence: input.name, metrics: sequenceMetrics(counts), framesFed: fed.size, trackerSeconds: seconds, trackerCpuSeconds, trackFile };
+  const result = { sequence: input.name, metrics: sequenceMetrics(counts), framesFed: fed.size, framesDetected: detected, trackerSeconds: seconds, trackerCpuSeconds, trackFile };
   return { result, counts };
 }

@@ -62,7 +62,7 @@ function cells(sequence: string, tracker: string, m: Partial<MotMetrics> & Publi
   ];
 }
 
-/** `withPublished`: add SORT's published rows (only meaningful when every frame was fed). */
+/** `withPublished`: add SORT's published rows (only meaningful when every frame was fed with its detections). */
 export function resultTable(results: readonly TrackerResult[], withPublished: boolean): string {
   const lines = [HEADER, HEADER.map(() => '---')];
   const names = results[0]?.sequences.map((s) => s.sequence) ?? [];
@@ -84,7 +84,8 @@ export function throughputLines(results: readonly TrackerResult[]): string[] {
   const perFrame = (seconds: number, frames: number): string => `${((seconds / frames) * 1e6).toFixed(0)} µs a frame`;
   return results.map(
     (r) =>
-      `${r.tracker}: ${r.framesFed} frames, ${Math.round(r.framesPerCpuSecond)} frames/s on CPU time (${perFrame(r.trackerCpuSeconds, r.framesFed)}), ` +
+      `${r.tracker}: ${r.framesFed} frames${r.framesDetected < r.framesFed ? ` (${r.framesDetected} with detections)` : ''}, ` +
+      `${Math.round(r.framesPerCpuSecond)} frames/s on CPU time (${perFrame(r.trackerCpuSeconds, r.framesFed)}), ` +
       `${Math.round(r.framesPerSecond)} frames/s on wall time in tracker.update (${perFrame(r.trackerSeconds, r.framesFed)})`,
   );
 }
