@@ -16,12 +16,21 @@ export interface CvMat {
   copyMakeBorder(top: number, bottom: number, left: number, right: number, borderType: number, value: CvVec3): CvMat;
   /** Reinterprets an N-d float Mat as rows×cols (a 4-D blob cannot be read out directly). */
   flattenFloat(rows: number, cols: number): CvMat;
+  // Motion measure (motion-detector.ts).
+  gaussianBlur(kSize: CvSize, sigmaX: number): CvMat;
+  convertTo(type: number, alpha?: number, beta?: number): CvMat;
+  absdiff(other: CvMat): CvMat;
+  threshold(thresh: number, maxVal: number, type: number): CvMat;
+  bitwiseAnd(other: CvMat): CvMat;
+  countNonZero(): number;
+  drawFillPoly(polygons: CvPoint2[][], color?: CvVec3): void;
   release(): void;
 }
 
 // Opaque handles of the binding's value types.
 export type CvVec3 = { readonly __cvVec3: true };
 export type CvSize = { readonly __cvSize: true };
+export type CvPoint2 = { readonly __cvPoint2: true };
 
 export interface CvVideoCapture {
   get(property: number): number;
@@ -34,6 +43,9 @@ export interface CvBinding {
   Mat: new (data: Buffer, rows: number, cols: number, type: number) => CvMat;
   Vec3: new (a: number, b: number, c: number) => CvVec3;
   Size: new (width: number, height: number) => CvSize;
+  Point2: new (x: number, y: number) => CvPoint2;
+  /** dst = (1 - alpha) · dst + alpha · src, in place; dst is 32- or 64-bit float. */
+  accumulateWeighted(src: CvMat, dst: CvMat, alpha: number): void;
   imread(path: string, flags?: number): CvMat;
   blobFromImage(image: CvMat, scale: number, size: CvSize, mean: CvVec3, swapRB: boolean, crop: boolean): CvMat;
   imencode(extension: string, image: CvMat, flags?: number[]): Buffer;
@@ -49,6 +61,10 @@ export interface CvBinding {
   readonly CAP_PROP_FRAME_COUNT: number;
   readonly COLOR_GRAY2BGR: number;
   readonly COLOR_BGRA2BGR: number;
+  readonly COLOR_BGR2GRAY: number;
+  readonly CV_8UC1: number;
+  readonly CV_32FC1: number;
+  readonly THRESH_BINARY: number;
 }
 
 const NO_MEM_TRACKING = 'OPENCV4NODEJS_DISABLE_EXTERNAL_MEM_TRACKING';
