@@ -8,6 +8,12 @@ import type { VigilMetrics } from './registry.js';
 /** Writes the per-frame numbers of every processed frame, and the scene updates of tracked cameras, into its camera's stats. */
 export class MetricsSink implements ResultSink {
   readonly name = 'metrics';
+  /**
+   * Classifications already observed. Per-track classes (classifier.mode
+   * per_track) put the one verdict object of a track on each of its frames'
+   * detections; a verdict is observed once, on the frame whose run made it.
+   */
+  private readonly observedClasses = new WeakSet<object>();
 
   constructor(private readonly metrics: VigilMetrics) {}
 
@@ -38,12 +44,15 @@ export class MetricsSink implements ResultSink {
     }
     stats.detectorInference.observe(timings.detectSeconds);
     stats.detectorBatchFrames.observe(timings.batchFrames);
-    // With per-track classes an object carries its track's class on frames where none ran: only a frame where a classification ran observes classes.
+    // Classes carried from earlier frames are not observed again: only a frame where a classification ran has new ones.
     const classified = timings.classifiedObjects > 0;
     for (const object of result.objects) {
       stats.objectsDetected.set(object.label, (stats.objectsDetected.get(object.label) ?? 0) + 1);
       stats.detectorConfidence.observe(object.score);
-      if (classified && object.class) stats.classifierConfidence?.observe(object.class.score);
+      if (classified && object.class && !this.observedClasses.has(object.class)) {
+        this.observedClasses.add(object.class);
+        stats.classifierConfidence?.observe(object.class.score);
+      }
     }
   }
 

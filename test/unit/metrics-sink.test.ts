@@ -75,16 +75,34 @@ describe('MetricsSink on detected and skipped frames (issue 16)', () => {
     expect(metrics.camera('plaza')!.boxCount).toBe(3);
   });
 
-  it('observes carried classes only on a frame where a classification ran (per-track classes)', () => {
+  it('observes each per-track verdict once, on the frame whose run made it, not where it is carried', () => {
     const { metrics, sink } = setup();
     const stats = metrics.camera('plaza')!;
-    // A detected frame whose tracks all keep their class: nothing classified, nothing observed.
-    sink.handle(result({ seq: 1 }, [person(0.9, { label: 'adult', score: 0.8 })], { ...DETECTED, classifySeconds: 0, classifiedObjects: 0 }));
-    expect(stats.classifierConfidence!.count).toBe(0);
-    expect(stats.frameClassifyLatency.count).toBe(0);
-    expect(stats.detectorConfidence.count).toBe(1);
-    sink.handle(result({ seq: 2 }, [person(0.9, { label: 'adult', score: 0.8 })], { ...DETECTED, classifiedObjects: 1 }));
+    const classifiedOnce = { ...DETECTED, classifiedObjects: 1 };
+    const nothingRan = { ...DETECTED, classifySeconds: 0, classifiedObjects: 0 };
+    // Track 1's verdict, made on frame 1: the one object its detections carry from then on (TrackClassifier.label).
+    const adult = { label: 'adult', score: 0.8 };
+    sink.handle(result({ seq: 1 }, [person(0.9, adult)], classifiedOnce));
     expect(stats.classifierConfidence!.count).toBe(1);
+    // Detected, nothing classified: the carried verdict is not observed again.
+    sink.handle(result({ seq: 2 }, [person(0.9, adult)], nothingRan));
+    // Predicted: neither.
+    sink.handle(result({ seq: 3, skip: 'interval' }, [person(0.9, adult)], SKIPPED));
+    // Track 2 newly classified beside track 1: only track 2's verdict.
+    const child = { label: 'child', score: 0.6 };
+    sink.handle(result({ seq: 4 }, [person(0.9, adult), { ...person(0.7, child), trackId: 2 }], classifiedOnce));
+    expect(stats.classifierConfidence!.count).toBe(2);
+    expect(stats.classifierConfidence!.sum).toBeCloseTo(1.4, 9);
+    expect(stats.frameClassifyLatency.count).toBe(2);
+    expect(stats.detectorConfidence.count).toBe(4);
+  });
+
+  it('observes every class of a per-frame classification, equal values on consecutive frames included', () => {
+    const { metrics, sink } = setup();
+    const stats = metrics.camera('plaza')!;
+    // classifier.mode per_frame: every detected frame's objects come from the worker with their own verdicts.
+    for (const seq of [1, 2, 3]) sink.handle(result({ seq }, [person(0.9, { label: 'adult', score: 0.8 }), person(0.6, null)], { ...DETECTED, classifiedObjects: 1 }));
+    expect(stats.classifierConfidence!.count).toBe(3);
   });
 
   it('sets motion_level from the frame on a camera with motion gating, detected or skipped, and has no such series elsewhere', async () => {
