@@ -10,7 +10,10 @@ import { framePolygon } from './zones-schema.js';
  */
 
 const interval = z
-  .union([z.literal('auto'), z.number().int('a whole number of frames').min(1, 'at least 1 (1 runs the detector on every frame)').max(30)])
+  .union([z.literal('auto'), z.number().int('a whole number of frames').min(1, 'at least 1 (1 runs the detector on every frame)').max(30)], {
+    // zod reports a fraction (1.5) as a type mismatch of both options: say what fits instead of "Invalid input".
+    error: (issue) => (issue.code === 'invalid_union' ? 'a whole number of frames (1–30) or auto' : undefined),
+  })
   .describe(
     'Run the detector on every N-th frame; on the frames between, the tracker predicts the boxes and every output is computed from the tracks. ' +
       '`auto`: 1 while the camera keeps up, raised (up to max_interval) when its queue fills instead of dropping frames, lowered again when the load goes. ' +
