@@ -1,4 +1,3 @@
-import { Worker } from 'node:worker_threads';
 import type { CameraConfig, CaptureConfig } from '../config/schema.js';
 import type { TensorRecipe } from '../core/detector-recipe.js';
 import type { CapturedFrame, FrameMeta } from '../core/frame.js';
@@ -9,9 +8,10 @@ import { backoffDelaySeconds } from '../util/backoff.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { round } from '../util/numbers.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
+import { CaptureWorkerPool, type CaptureChannel } from './capture-worker-pool.js';
 import { rtspPipeline } from './gstreamer-pipeline.js';
 import type { PreviewImage, PreviewSettings } from './preview-encoder.js';
-import type { CaptureWorkerData, FromCaptureWorker, ToCaptureWorker } from './protocol.js';
+import type { CaptureWorkerData, FromCameraReader, ToCameraReader } from './protocol.js';
 import { probeReachable, probeTarget } from './reachability.js';
 import { ReopenScheduler, type OpenReason } from './reopen-scheduler.js';
 import { StallLimit } from './stall-limit.js';
@@ -38,19 +38,27 @@ export interface CameraSourceDeps {
   /** Where the camera's capture numbers go (metrics/camera-stats.ts); this class is their one writer. */
   readonly stats: CaptureStats;
   readonly clock?: Clock;
-  /** Reachability probe of a backed-off camera; injectable for tests. */
+  /** Reachability probe of a backed-off camera, and the RTSP check before each open; injectable for tests. */
   readonly probe?: typeof probeReachable;
+  /** The shared capture workers (agent.ts makes one); without it the camera gets a worker of its own. */
+  readonly pool?: CaptureWorkerPool;
 }
+
+/** How long an RTSP server has to answer OPTIONS before an open: cameras sit on the LAN. */
+const OPEN_PROBE_TIMEOUT_MS = 1000;
 
 const WORKER_SILENCE_MIN_MS = 45_000;
 
 /**
- * One camera on the main thread: owns its capture worker, turns worker
- * messages into frames and status, watches for stalls (no frame for
- * `stall_timeout_seconds`, agent/capture/stall-limit.ts, counts as a
- * disconnect and forces a reconnect), and tells a failed worker when to open
- * again (backoff, cut short by a reachability probe: reopen-scheduler.ts).
- * Disconnected seconds accrue on every tick, not only at reconnect.
+ * One camera on the main thread: owns its reader on a pooled capture worker
+ * (capture-worker-pool.ts), turns its messages into frames and status,
+ * watches for stalls (no frame for `stall_timeout_seconds`,
+ * agent/capture/stall-limit.ts, counts as a disconnect and forces a
+ * reconnect), lets an RTSP source open only after its server answered
+ * (a frozen server would block the open, and with it every camera on the
+ * worker), and tells a failed reader when to open again (backoff, cut short
+ * by a reachability probe: reopen-scheduler.ts). Disconnected seconds accrue
+ * on every tick, not only at reconnect.
  */
 export interface CameraEvents extends Record<string, unknown> {
   frame: CapturedFrame;
@@ -61,13 +69,17 @@ export interface CameraEvents extends Record<string, unknown> {
 }
 
 export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSource {
-  private worker: Worker | null = null;
+  private channel: CaptureChannel | null = null;
+  private readonly pool: CaptureWorkerPool;
+  /** The RTSP check before an open, aborted by stop or a new reader. */
+  private openProbe: AbortController | null = null;
   private state: CameraState = 'connecting';
   private lastFrameAt = 0;
+  /** When the reader first said `opening` (0: not yet, its worker may still be loading OpenCV). */
   private startedAt = 0;
   /** `on_demand` files: frames the queue has room for; at 0 the worker waits, which is not a stall. */
   private credits: number;
-  /** A worker that says nothing at all for this long is blocked in native code: abandon it. */
+  /** A reader that says nothing at all for this long is blocked in native code: abandon it. */
   private lastWorkerMessageAt = 0;
   private lastAccruedAt = 0;
   private nextSeq = 0;
@@ -77,6 +89,8 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
   private recipe: TensorRecipe | null = null;
   private sendPixels = true;
   private preview: PreviewSettings | null = null;
+  /** The last gate settings, given again to a new reader. */
+  private gate: { interval: number; movingTracks: boolean } | null = null;
   private sources: string[] = [];
   private readonly clock: Clock;
   private readonly log: Logger;
@@ -88,6 +102,7 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
     this.clock = deps.clock ?? systemClock;
     this.log = deps.logger.child({ component: 'capture', camera: deps.camera.name });
     this.credits = deps.camera.queue_capacity;
+    this.pool = deps.pool ?? new CaptureWorkerPool({ workers: 1, logger: deps.logger, clock: this.clock });
     this.stall = new StallLimit(deps.camera.stall_timeout_seconds, deps.camera.fps_cap);
     this.reopen = new ReopenScheduler({
       clock: this.clock,
@@ -107,7 +122,7 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
     this.sendPixels = sendPixels;
     this.lastFrameAt = 0;
     this.lastAccruedAt = this.clock.now();
-    this.startedAt = this.clock.now();
+    this.startedAt = 0;
     this.spawn();
     this.ticker = this.clock.setInterval(() => this.tick(), Math.min(500, this.stall.seconds(true) * 250));
     this.ticker.unref();
@@ -121,32 +136,38 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
 
   /** A tensor inference is done with goes back to the capture thread, which fills it for a later frame instead of allocating 2 MB. */
   recycleTensor(tensor: ArrayBuffer): void {
-    this.worker?.postMessage({ type: 'recycle', tensor } satisfies ToCaptureWorker, [tensor]);
+    // A frame the detector skipped (issue 16) carries an empty tensor: nothing to fill again.
+    if (tensor.byteLength === 0) return;
+    this.channel?.post({ type: 'recycle', tensor }, [tensor]);
   }
 
   /** Starts (settings) or stops (null) JPEG previews on the capture thread; kept across worker replacements. */
   setPreview(settings: PreviewSettings | null): void {
     this.preview = settings;
-    this.worker?.postMessage({ type: 'preview', settings } satisfies ToCaptureWorker);
+    this.post({ type: 'preview', settings });
+  }
+
+  /** Which frames get the detector (issue 16): the camera's interval, and whether a track moves (motion gating). */
+  setGate(interval: number, movingTracks: boolean): void {
+    this.gate = { interval, movingTracks };
+    this.post({ type: 'gate', interval, movingTracks });
   }
 
   async stop(): Promise<void> {
     if (this.ticker) this.clock.clearInterval(this.ticker);
     this.reopen.cancel();
+    this.openProbe?.abort();
     this.accrue();
-    const worker = this.worker;
-    this.worker = null;
+    const channel = this.channel;
+    this.channel = null;
     this.setState('stopped');
-    if (!worker) return;
-    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    worker.postMessage({ type: 'stop' } satisfies ToCaptureWorker);
-    // terminate() with a read in flight aborts the process, so wait for the
-    // worker to leave by itself; FFmpeg's timeout bounds a frozen read.
-    await exited;
+    // The reader stops once its read in flight returns (FFmpeg's timeout bounds a frozen one), its worker with its last camera.
+    await channel?.remove();
   }
 
   private spawn(): void {
     this.lastWorkerMessageAt = this.clock.now();
+    this.openProbe?.abort();
     this.sources = captureSources(this.deps.camera, this.deps.capture);
     const workerData: CaptureWorkerData = {
       camera: this.deps.camera,
@@ -158,26 +179,33 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
       credits: Math.max(0, this.credits),
       preview: this.preview,
     };
-    const worker = new Worker(new URL('./capture-worker.js', import.meta.url), { workerData });
-    this.worker = worker;
-    worker.on('message', (message: FromCaptureWorker) => this.onMessage(message));
-    worker.on('error', (err) => this.log.error({ code: ErrorCode.WORKER_CRASHED, err }, 'capture worker crashed'));
-    worker.on('exit', (code) => {
-      if (this.worker !== worker) return;
-      this.worker = null;
-      this.reopen.cancel();
-      // A file that finished with loop off: the worker left by itself, and stop() has nothing to wait for.
-      if (this.state === 'ended') return;
-      // The worker is gone without being asked: treat as a disconnect and replace it with backoff.
-      this.markDisconnected(`capture worker exited with code ${code}`);
-      const wait = backoffDelaySeconds(this.deps.camera.reconnect, this.workerRestarts++);
-      this.clock.setTimeout(() => {
-        if (this.state !== 'stopped') this.spawn();
-      }, wait * 1000);
+    const channel: CaptureChannel = this.pool.add(workerData, {
+      onMessage: (message) => {
+        if (this.channel === channel) this.onMessage(message);
+      },
+      onLost: (reason) => {
+        if (this.channel === channel) this.onReaderLost(reason);
+      },
     });
+    this.channel = channel;
+    if (this.gate) this.post({ type: 'gate', ...this.gate });
   }
 
-  private onMessage(message: FromCaptureWorker): void {
+  /** Its worker crashed, exited or was abandoned: a disconnect, and the camera goes to a worker again with backoff. */
+  private onReaderLost(reason: string): void {
+    this.channel = null;
+    this.reopen.cancel();
+    this.openProbe?.abort();
+    // A file that finished with loop off: nothing to restart.
+    if (this.state === 'ended' || this.state === 'stopped') return;
+    this.markDisconnected(reason);
+    const wait = backoffDelaySeconds(this.deps.camera.reconnect, this.workerRestarts++);
+    this.clock.setTimeout(() => {
+      if (this.state !== 'stopped' && this.channel === null) this.spawn();
+    }, wait * 1000);
+  }
+
+  private onMessage(message: FromCameraReader): void {
     this.lastWorkerMessageAt = this.clock.now();
     switch (message.type) {
       case 'frame':
@@ -186,6 +214,9 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
         return;
       case 'opening':
         this.log.debug({ url: message.url, attempt: message.attempt }, 'opening');
+        // Before the first frame the stall clock runs from the first open, not from a worker still loading OpenCV.
+        if (this.startedAt === 0) this.startedAt = this.clock.now();
+        if (message.gated) this.allowOpen(message.source);
         return;
       case 'opened':
         this.stall.opened(message.fps);
@@ -242,6 +273,8 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
       this.lastFrameAt = this.clock.now();
       return;
     }
+    // A worker that never gets to open is the pool's to replace (no heartbeat).
+    if (!this.lastFrameAt && !this.startedAt) return;
     const since = this.lastFrameAt || this.startedAt;
     const stallSeconds = this.stall.seconds(this.state === 'connected');
     if (this.clock.now() - since > stallSeconds * 1000) {
@@ -253,27 +286,46 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
   }
 
   /**
-   * A frozen server can hold the worker inside a native open or read that
-   * ignores messages (and terminate() waits for it to return). Past the
-   * silence limit the worker is detached and a fresh one started; the old
-   * thread exits whenever its native call returns.
+   * A frozen server can hold the reader inside a native read that FFmpeg's
+   * timeout does not end. Past the silence limit the reader is detached and
+   * a fresh one started (on its worker or another); the old one stops
+   * whenever its native call returns. A whole worker blocked in an open is
+   * the pool's to abandon (its heartbeat stops).
    */
   private abandonSilentWorker(): void {
     const silenceLimitMs = Math.max(WORKER_SILENCE_MIN_MS, this.stall.seconds(false) * 6000);
-    const worker = this.worker;
-    // A worker waiting for `open` is silent by design.
-    if (!worker || this.reopen.waiting || this.state !== 'disconnected' || this.clock.now() - this.lastWorkerMessageAt < silenceLimitMs) return;
-    this.log.warn({ code: ErrorCode.CAPTURE_STALL, silentSeconds: silenceLimitMs / 1000 }, 'capture worker unresponsive; replacing it');
-    this.worker = null;
-    worker.removeAllListeners('message');
-    worker.removeAllListeners('exit');
-    // Never terminate() a capture worker: with a read in flight that aborts the
-    // whole process (uv_loop_close with open handles). Asked to stop, it exits
-    // on its own when the native call returns.
-    worker.postMessage({ type: 'stop' } satisfies ToCaptureWorker);
+    const channel = this.channel;
+    // A reader waiting for `open` is silent by design.
+    if (!channel || this.reopen.waiting || this.state !== 'disconnected' || this.clock.now() - this.lastWorkerMessageAt < silenceLimitMs) return;
+    this.log.warn({ code: ErrorCode.CAPTURE_STALL, silentSeconds: silenceLimitMs / 1000 }, 'capture reader unresponsive; replacing it');
+    this.channel = null;
+    channel.detach();
     this.reopen.cancel();
-    this.markDisconnected('capture worker unresponsive');
+    this.markDisconnected('capture reader unresponsive');
     this.spawn();
+  }
+
+  /**
+   * An RTSP source opens only once its server answered OPTIONS (issue 16):
+   * `new VideoCapture()` is synchronous, and on a frozen server it would
+   * block every camera on the worker until FFmpeg gives up.
+   */
+  private allowOpen(source: number): void {
+    const target = probeTargetOf(this.sources[source]);
+    const channel = this.channel;
+    if (!target || target.kind !== 'rtsp') return this.post({ type: 'open', reason: 'backoff' });
+    this.openProbe?.abort();
+    const abort = new AbortController();
+    this.openProbe = abort;
+    void (this.deps.probe ?? probeReachable)(target, OPEN_PROBE_TIMEOUT_MS, abort.signal)
+      .catch(() => false)
+      .then((alive) => {
+        if (abort.signal.aborted || this.channel !== channel) return;
+        this.openProbe = null;
+        // The reader's silence counts from here: it is opening, no longer waiting.
+        this.lastWorkerMessageAt = this.clock.now();
+        this.post(alive ? { type: 'open', reason: 'backoff' } : { type: 'refuse', message: `cannot open ${target.url}: no RTSP answer within ${OPEN_PROBE_TIMEOUT_MS / 1000} s (connection refused, host unreachable or server frozen)` });
+      });
   }
 
   private tellWorkerToOpen(reason: OpenReason): void {
@@ -303,8 +355,8 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
     this.emit('status', { camera: this.name, state, ...(reason ? { reason } : {}) });
   }
 
-  private post(message: ToCaptureWorker): void {
-    this.worker?.postMessage(message);
+  private post(message: ToCameraReader): void {
+    this.channel?.post(message);
   }
 }
 

@@ -3,6 +3,12 @@ import type { TensorRecipe } from '../core/detector-recipe.js';
 import type { FrameMeta } from '../core/frame.js';
 import type { PreviewImage, PreviewSettings } from './preview-encoder.js';
 
+/**
+ * What a capture worker needs to read one camera (`add`). A worker hosts
+ * several cameras; every message names its camera by the id the pool gave
+ * it (CaptureWorkerPool), unique per add, so a camera re-added after a
+ * crash or an abandoned reader is never confused with its predecessor.
+ */
 export interface CaptureWorkerData {
   readonly camera: CameraConfig;
   /** What the worker opens, one per playlist item: the camera's URLs, or the GStreamer pipelines built from them (`decoder`). */
@@ -23,7 +29,8 @@ export interface CaptureWorkerData {
   readonly preview: PreviewSettings | null;
 }
 
-export type ToCaptureWorker =
+/** What one camera's reader on a worker is told (agent/capture/camera-reader.ts). */
+export type ToCameraReader =
   /** Drop the current connection and open again (the main thread saw a stall). */
   | { type: 'reconnect'; reason: string }
   /**
@@ -32,6 +39,13 @@ export type ToCaptureWorker =
    * `probe`: the camera came back; the backoff starts afresh.
    */
   | { type: 'open'; reason: 'backoff' | 'probe' }
+  /**
+   * The answer to `opening` for an RTSP source whose server did not answer
+   * an RTSP request (a frozen or unreachable server): the worker does not
+   * open, whose synchronous open would block every camera on the worker,
+   * and counts a failed open instead.
+   */
+  | { type: 'refuse'; message: string }
   /** `on_demand` pacing: the queue has room for this many more frames. */
   | { type: 'credit'; frames: number }
   /** Encode a JPEG preview of frames at these settings (null: stop, nobody watches). */
@@ -43,11 +57,23 @@ export type ToCaptureWorker =
    */
   | { type: 'gate'; interval: number; movingTracks: boolean }
   /** A frame's detector tensor, back from inference (transferred): filled again for a later frame. */
-  | { type: 'recycle'; tensor: ArrayBuffer }
+  | { type: 'recycle'; tensor: ArrayBuffer };
+
+export type ToCaptureWorker =
+  | (ToCameraReader & { readonly camera: number })
+  /** Start reading a camera. */
+  | { type: 'add'; camera: number; data: CaptureWorkerData }
+  /** Stop reading a camera: its read in flight returns first, then `removed`. */
+  | { type: 'remove'; camera: number }
+  /** Every camera stops and the worker exits (an abandoned worker). */
   | { type: 'stop' };
 
-export type FromCaptureWorker =
-  | { type: 'opening'; url: string; attempt: number }
+export type FromCameraReader =
+  /**
+   * Before each open. `gated`: the worker waits for `open` (go) or `refuse`
+   * before it opens: an RTSP source is probed by the main thread first.
+   */
+  | { type: 'opening'; url: string; attempt: number; source: number; gated: boolean }
   | { type: 'opened'; url: string; videoIndex: number; width: number; height: number; fps: number; openSeconds: number }
   | { type: 'frame'; meta: FrameMeta; data: ArrayBuffer; tensor: ArrayBuffer; preview?: PreviewImage }
   | { type: 'skipped'; reason: 'fps_cap' }
@@ -56,3 +82,10 @@ export type FromCaptureWorker =
   /** Something the operator should know that does not interrupt capture (a file that ended early). */
   | { type: 'problem'; code: string; message: string }
   | { type: 'ended'; message: string };
+
+export type FromCaptureWorker =
+  | (FromCameraReader & { readonly camera: number })
+  /** The camera's reader has finished (after `remove`, `stop`, or a file that ended). */
+  | { type: 'removed'; camera: number }
+  /** Every second while the worker's event loop runs: a worker silent for long is blocked in a native open. */
+  | { type: 'alive' };

@@ -137,12 +137,13 @@ describe('ReopenScheduler', () => {
 
 describe('probeTarget', () => {
   it.each([
-    ['rtsp://admin:p@ss@192.0.2.10/stream1', { kind: 'tcp', host: '192.0.2.10', port: 554 }],
-    ['rtsp://cam.lan:8554/live', { kind: 'tcp', host: 'cam.lan', port: 8554 }],
-    ['rtsp://[::1]:8554/x', { kind: 'tcp', host: '::1', port: 8554 }],
+    // The OPTIONS request names the stream without its credentials.
+    ['rtsp://admin:p@ss@192.0.2.10/stream1', { kind: 'rtsp', host: '192.0.2.10', port: 554, url: 'rtsp://192.0.2.10/stream1' }],
+    ['rtsp://cam.lan:8554/live', { kind: 'rtsp', host: 'cam.lan', port: 8554, url: 'rtsp://cam.lan:8554/live' }],
+    ['rtsp://[::1]:8554/x', { kind: 'rtsp', host: '::1', port: 8554, url: 'rtsp://[::1]:8554/x' }],
     ['rtsps://cam.lan/x', { kind: 'tcp', host: 'cam.lan', port: 322 }],
     ['http://cam.lan/mjpeg', { kind: 'tcp', host: 'cam.lan', port: 80 }],
-    ['rtspsrc location=rtsp://10.1.2.3:8554/a latency=0 ! rtph264depay ! avdec_h264 ! videoconvert ! appsink', { kind: 'tcp', host: '10.1.2.3', port: 8554 }],
+    ['rtspsrc location=rtsp://10.1.2.3:8554/a latency=0 ! rtph264depay ! avdec_h264 ! videoconvert ! appsink', { kind: 'rtsp', host: '10.1.2.3', port: 8554, url: 'rtsp://10.1.2.3:8554/a' }],
     ['/srv/videos/gate.mp4', { kind: 'file', path: '/srv/videos/gate.mp4' }],
     ['/dev/video0', { kind: 'file', path: '/dev/video0' }],
   ])('%s', (source, target) => {
@@ -151,7 +152,7 @@ describe('probeTarget', () => {
 
   it('finds the camera inside the pipeline vigil builds for decoder: software, password quotes and all', () => {
     const pipeline = rtspPipeline('rtsp://u:p"a\\ss@10.9.8.7:1554/s', { decoder: 'software', codec: 'h264', transport: 'tcp', timeoutSeconds: 2 });
-    expect(probeTarget(pipeline)).toEqual({ kind: 'tcp', host: '10.9.8.7', port: 1554 });
+    expect(probeTarget(pipeline)).toEqual({ kind: 'rtsp', host: '10.9.8.7', port: 1554, url: 'rtsp://10.9.8.7:1554/s' });
   });
 
   it.each(['udp://239.0.0.1:5000', 'videotestsrc ! videoconvert ! appsink', 'filesrc location=/a.mp4 ! decodebin ! appsink'])('nothing cheap tells for %s', (source) => {
@@ -176,6 +177,31 @@ describe('probeReachable', () => {
     writeFileSync(file, '');
     expect(await probeReachable({ kind: 'file', path: file }, 1000)).toBe(true);
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('rtsp: any RTSP status line to OPTIONS is alive (401 included); a listener that says nothing or something else is not', async () => {
+    const requests: string[] = [];
+    let reply: string | null = 'RTSP/1.0 401 Unauthorized\r\nCSeq: 1\r\n\r\n';
+    const server = createServer((socket) => {
+      socket.on('data', (chunk: Buffer) => {
+        requests.push(chunk.toString());
+        if (reply !== null) socket.end(reply);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const target = probeTarget(`rtsp://admin:secret@127.0.0.1:${port}/cam`)!;
+    expect(await probeReachable(target, 1000)).toBe(true);
+    expect(requests[0]).toBe(`OPTIONS rtsp://127.0.0.1:${port}/cam RTSP/1.0\r\nCSeq: 1\r\nUser-Agent: vigil\r\n\r\n`);
+    reply = 'HTTP/1.1 400 Bad Request\r\n\r\n';
+    expect(await probeReachable(target, 1000)).toBe(false);
+    // A frozen server: the kernel accepts the connection, nobody answers.
+    reply = null;
+    const started = performance.now();
+    expect(await probeReachable(target, 300)).toBe(false);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+    expect(performance.now() - started).toBeLessThan(1000);
+    server.close();
   });
 
   it('answers false at once when aborted', async () => {
