@@ -7,7 +7,9 @@
  * 10 fps, (e) peak RSS, (f) (b) again while publishing every frame's
  * detections to a local Mosquitto, (g) (b) again with 5 preview viewers,
  * (h) 4 cameras with cross-camera batching at batch 1, 2 and 4, (t) the
- * tracker's cost a frame at 10 and 30 objects (bench/tracker-cost.ts). With the
+ * tracker's cost a frame at 10 and 30 objects (bench/tracker-cost.ts),
+ * (density) live cameras sustained per setting, the decode-only ceiling, RSS
+ * per camera count and the accuracy price (bench/density.ts). With the
  * classifier on, (a') is the matching limit: detector plus classifier runs.
  * Same model and thread settings throughout.
  */
@@ -26,6 +28,7 @@ import { delay } from '../agent/util/clock.js';
 import { median, percentile } from '../agent/util/numbers.js';
 import { startLocalBroker } from './local-broker.js';
 import { rawRunsPerSecond, type RawOptions } from './raw-runner.js';
+import { densityFigures } from './density.js';
 import { trackerFigures } from './tracker-cost.js';
 
 const TESTDATA = resolve(process.env.VIGIL_TESTDATA ?? '../shared/testdata');
@@ -236,9 +239,10 @@ async function main(): Promise<void> {
   }
   if (wanted('h')) await batchingFigures();
   if (wanted('t')) console.log(trackerFigures());
+  if (wanted('density')) await densityFigures();
 }
 
-/** VIGIL_BENCH_ONLY=a,d,p runs only those parts ((c) and (e) come with (a)/(b)). */
+/** VIGIL_BENCH_ONLY=a,d,p runs only those parts ((c) and (e) come with (a)/(b)); VIGIL_BENCH_ONLY=density the density part. */
 function wanted(part: string): boolean {
   const only = process.env.VIGIL_BENCH_ONLY;
   return !only || only.split(',').includes(part);

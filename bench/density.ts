@@ -1,0 +1,162 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gatingGroups, intervalGroups, onePass, type PassCounts } from './density-accuracy.js';
+import { TESTDATA, VTEST, PLAZA_LINE, type CameraGroup, type DensitySettings } from './density-config.js';
+import { decodeCeiling } from './density-decode.js';
+import { rssSeries } from './density-rss.js';
+import { CAMERA_FPS, findDensity, LIMITS, runTrial, WINDOW_SECONDS, type SearchResult, type TrialFigures } from './density-trial.js';
+import { renderStaticClip, STATIC_BURSTS, STATIC_LINE } from './static-clip.js';
+
+/**
+ * `npm run bench`'s density part (issue 16 item 5; VIGIL_BENCH_ONLY=density
+ * runs it alone): how many live 10 fps cameras the agent sustains (< 1 % of
+ * frames dropped from the queues, frame_latency p95 < 250 ms, every camera
+ * delivering its 10 fps) at today's settings, interval 3, interval auto,
+ * the classifier per frame and per track, and motion gating on a mostly
+ * static clip; the decode-only ceiling beside them; RSS per camera count;
+ * and the accuracy price (tracks and crossings per pass). docs/density.md
+ * reads the figures; docs/performance.md records them.
+ */
+
+/** VIGIL_BENCH_DENSITY=decode,a,b,… runs only those rows (names as printed). */
+function wanted(row: string): boolean {
+  const only = process.env.VIGIL_BENCH_DENSITY;
+  return !only || only.split(',').includes(row);
+}
+
+const CAP = Number(process.env.VIGIL_BENCH_DENSITY_MAX ?? 96);
+const RSS_COUNTS = (process.env.VIGIL_BENCH_DENSITY_RSS ?? '1,4,8,16,32').split(',').map(Number);
+
+interface Row {
+  readonly key: string;
+  readonly label: string;
+  readonly result: SearchResult<TrialFigures>;
+}
+
+const log = (line: string): void => console.log(`      ${line}`);
+
+function vtest(count: number, extra: Partial<CameraGroup> = {}): CameraGroup {
+  return { prefix: 'cam', count, url: VTEST, line: PLAZA_LINE, ...extra };
+}
+
+export async function densityFigures(): Promise<void> {
+  console.log(
+    `(density) live 10 fps file cameras, each its own capture; sustained = < ${LIMITS.dropped * 100} % dropped from the queues, frame_latency p95 < ${LIMITS.p95Seconds * 1000} ms, ` +
+      `≥ ${LIMITS.delivered * 100} % of 10 fps delivered; ${WINDOW_SECONDS} s windows; doubling, then bisecting to ~10 %, cap ${CAP}`,
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-density-'));
+  try {
+    let cap = CAP;
+    let decode: number | undefined;
+    if (wanted('decode')) {
+      console.log('  decode only (capture workers: decode + letterbox, no inference), vtest.avi:');
+      const ceiling = await decodeCeiling(VTEST, 8, CAP, log);
+      decode = ceiling.cameras;
+      // The agent cannot pass what decoding alone allows: its searches stop at decoding's first failure.
+      cap = ceiling.failed?.cameras ?? CAP;
+    }
+    const rows: Row[] = [];
+    const search = async (key: string, label: string, settingsFor: (n: number) => DensitySettings, start: number): Promise<number> => {
+      if (!wanted(key)) return 0;
+      console.log(`  ${key}: ${label}`);
+      const result = await findDensity(settingsFor, start, cap, log);
+      rows.push({ key, label, result });
+      return result.cameras;
+    };
+    const a = await search('a', "vtest.avi, today's settings (interval 1, classifier off)", (n) => ({ groups: [vtest(n)] }), 2);
+    const guess = Math.max(2, a * 2);
+    await search('b', 'vtest.avi, interval 3', (n) => ({ groups: [vtest(n, { interval: 3 })] }), guess);
+    const auto = await search('c', 'vtest.avi, interval auto (max_interval 5)', (n) => ({ groups: [vtest(n, { interval: 'auto' })] }), guess);
+    await search('d1', 'vtest.avi, classifier per_frame (persons), interval 1', (n) => ({ groups: [vtest(n)], classifier: 'per_frame' }), Math.max(1, a));
+    await search('d2', 'vtest.avi, classifier per_track (persons), interval 1', (n) => ({ groups: [vtest(n)], classifier: 'per_track' }), Math.max(1, a));
+    const clip = wanted('e1') || wanted('e2') || wanted('accuracy') ? await renderStaticClip(dir, TESTDATA) : '';
+    const staticLine = JSON.stringify(STATIC_LINE);
+    const still = (n: number, motion: boolean): DensitySettings => ({ groups: [{ prefix: 'cam', count: n, url: clip, line: staticLine, motion }] });
+    const staticOff = await search('e1', `static clip (${STATIC_BURSTS} bursts a minute), interval 1, gating off`, (n) => still(n, false), 2);
+    await search('e2', 'static clip, motion gating on', (n) => still(n, true), Math.max(4, staticOff * 4));
+    printTable(rows, decode);
+    if (wanted('classify')) await classifierThroughput();
+    if (wanted('rss')) {
+      const series = await rssSeries(RSS_COUNTS);
+      console.log(
+        `  rss: the agent (dist/agent/main.js, a fresh process each), vtest.avi live, today's settings: ` +
+          `${series.points.map((p) => `${p.cameras} → ${p.rssMiB.toFixed(0)} MiB`).join(', ')}; ` +
+          `${series.perCameraMiB.toFixed(1)} MiB per additional camera (least squares; target ≤ 12)`,
+      );
+    }
+    if (wanted('accuracy')) await accuracy(clip, staticLine);
+    if (wanted('autopass') && auto > 0) await autoPass(auto);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function printTable(rows: readonly Row[], decode: number | undefined): void {
+  if (rows.length === 0 && decode === undefined) return;
+  const base = rows.find((r) => r.key === 'a')?.result.cameras;
+  const baseStatic = rows.find((r) => r.key === 'e1')?.result.cameras;
+  console.log('\n  row  cameras  × interval 1  frames/s  detected  p95 ms  CPU %  RSS MiB  first failure');
+  if (decode !== undefined) console.log(`  dec  ${String(decode).padStart(7)}  (decode + letterbox only, no inference: the physical limit)`);
+  for (const { key, result } of rows) {
+    const b = result.best;
+    const ref = key.startsWith('e') ? baseStatic : base;
+    const ratio = ref ? (result.cameras / ref).toFixed(1) : '-';
+    const failed = result.failed ? `${result.failed.cameras} (${failure(result.failed)})` : `none up to ${result.cameras}`;
+    console.log(
+      `  ${key.padEnd(3)}  ${String(result.cameras).padStart(7)}  ${ratio.padStart(12)}  ${(b?.publishedPerSecond ?? 0).toFixed(1).padStart(8)}  ` +
+        `${b ? `${(b.detectedShare * 100).toFixed(0)} %` : '-'}`.padStart(8) +
+        `  ${b?.p95Seconds != null ? (b.p95Seconds * 1000).toFixed(0) : '-'}`.padStart(8) +
+        `  ${(b?.cpuPercent ?? 0).toFixed(0).padStart(5)}  ${(b?.rssMiB ?? 0).toFixed(0).padStart(7)}  ${failed}`,
+    );
+  }
+}
+
+function failure(t: TrialFigures): string {
+  const why: string[] = [];
+  if (t.droppedShare >= LIMITS.dropped) why.push(`${(t.droppedShare * 100).toFixed(1)} % dropped`);
+  if (t.p95Seconds === null || t.p95Seconds >= LIMITS.p95Seconds) why.push(`p95 ${t.p95Seconds === null ? 'n/a' : `${(t.p95Seconds * 1000).toFixed(0)} ms`}`);
+  if (t.sentPerSecond < LIMITS.delivered * CAMERA_FPS * t.cameras) why.push(`${(t.sentPerSecond / t.cameras).toFixed(1)} fps delivered`);
+  return why.join(', ');
+}
+
+/** Classifier off / per_frame / per_track at interval 1, one vtest.avi camera as fast as it goes (bench (b)'s measure): frames/s and the ratio to off. */
+async function classifierThroughput(): Promise<void> {
+  const run = (classifier: DensitySettings['classifier']): Promise<TrialFigures> => runTrial({ groups: [vtest(1, { pace: 'on_demand' })], classifier });
+  const off = await run('off');
+  const perFrame = await run('per_frame');
+  const perTrack = await run('per_track');
+  const ratio = (t: TrialFigures): string => `${t.publishedPerSecond.toFixed(1)} frames/s (${(t.publishedPerSecond / off.publishedPerSecond).toFixed(2)} × off)`;
+  console.log(
+    `  classify: 1 camera on_demand, interval 1: classifier off ${off.publishedPerSecond.toFixed(1)} frames/s, per_frame ${ratio(perFrame)}, ` +
+      `per_track ${ratio(perTrack)} (target ≥ 0.8 × off)`,
+  );
+}
+
+function countsLine(c: PassCounts, ref: PassCounts | undefined): string {
+  const delta = (v: number, r: number | undefined): string => (r ? ` (${v >= r ? '+' : ''}${(((v - r) / r) * 100).toFixed(1)} %)` : '');
+  return (
+    `${c.camera.replace(/_$/, '')}: ${c.tracks} tracks${delta(c.tracks, ref?.tracks)}, ${c.crossings} crossings${delta(c.crossings, ref?.crossings)}, ` +
+    `detector on ${c.detected} of ${c.frames} frames`
+  );
+}
+
+/** One pass of vtest.avi at interval 1/2/3/auto and of the static clip gated and not, side by side in one agent (on_demand: the same frames for all). */
+async function accuracy(clip: string, staticLine: string): Promise<void> {
+  const passes = await onePass({ groups: [...intervalGroups([1, 2, 3, 'auto']), ...gatingGroups(clip, staticLine)] });
+  const ref = passes.find((p) => p.camera.startsWith('vtest_i1_'));
+  const refStatic = passes.find((p) => p.camera.startsWith('static_off_'));
+  console.log(`  accuracy: one pass each, on_demand (nothing dropped), persons, target within 5 % of interval 1; the static clip holds ${STATIC_BURSTS} bursts:`);
+  for (const p of passes) log(countsLine(p, p.camera.startsWith('static') ? refStatic : ref));
+}
+
+/** interval auto at its density point, live, one pass of vtest.avi per camera: what auto costs where it raises the interval. */
+async function autoPass(cameras: number): Promise<void> {
+  const passes = await onePass({ groups: [vtest(cameras, { interval: 'auto', loop: false })] });
+  const mean = (f: (p: PassCounts) => number): number => passes.reduce((s, p) => s + f(p), 0) / Math.max(1, passes.length);
+  console.log(
+    `  autopass: interval auto, ${cameras} live cameras, one pass each: per camera ${mean((p) => p.tracks).toFixed(1)} tracks, ` +
+      `${mean((p) => p.crossings).toFixed(1)} crossings, detector on ${(100 * mean((p) => p.detected / Math.max(1, p.frames))).toFixed(0)} % of frames ` +
+      `(compare with the accuracy row's interval 1)`,
+  );
+}
