@@ -1,4 +1,5 @@
 import { CameraSource } from '../agent/capture/camera-source.js';
+import { CaptureWorkerPool } from '../agent/capture/capture-worker-pool.js';
 import { ffmpegCaptureOptions } from '../agent/capture/ffmpeg-options.js';
 import { prepareOpenCvEnvironment } from '../agent/capture/opencv-binding.js';
 import type { TensorRecipe } from '../agent/core/detector-recipe.js';
@@ -9,7 +10,7 @@ import { CAMERA_FPS, LIMITS, searchMost, WINDOW_SECONDS, type SearchResult } fro
 
 /**
  * The decode-only ceiling: N live cameras read by the agent's own capture
- * (CameraSource and its capture workers: decode, letterbox into the
+ * (CameraSource on the shared capture workers: decode, letterbox into the
  * detector's tensor) with no inference at all, each frame's tensor handed
  * straight back. The most cameras that still all deliver their 10 fps is the
  * physical limit of this machine beside the density figures.
@@ -36,9 +37,11 @@ export async function decodeTrial(url: string, cameras: number): Promise<DecodeF
   const logger = createLogger('error');
   let delivered = 0;
   let counting = false;
+  // Shared capture workers, as the agent has them (capture.workers).
+  const pool = new CaptureWorkerPool({ workers: capture.workers, logger });
   const sources = config.cameras.map((camera) => {
     const stats = { disconnected: 0 as 0 | 1, disconnectedSeconds: 0, videoIndex: 0 };
-    const source = new CameraSource({ camera, capture, logger, stats });
+    const source = new CameraSource({ camera, capture, logger, stats, pool });
     source.on('frame', (frame) => {
       if (counting) delivered += 1;
       if (frame.tensor.byteLength > 0) source.recycleTensor(frame.tensor);
