@@ -144,3 +144,22 @@ export function iou(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const inter = w * h;
   return inter / ((a[2]! - a[0]!) * (a[3]! - a[1]!) + (b[2]! - b[0]!) * (b[3]! - b[1]!) - inter);
 }
+
+const bufferedA = new Float64Array(4);
+const bufferedB = new Float64Array(4);
+
+/** IoU of the two boxes with each side pushed out by `buffer` × the box's width or height (C-BIoU's buffered IoU); plain IoU at 0. */
+export function bufferedIou(a: ArrayLike<number>, b: ArrayLike<number>, buffer: number): number {
+  if (buffer === 0) return iou(a, b);
+  return iou(widen(a, buffer, bufferedA), widen(b, buffer, bufferedB));
+}
+
+function widen(box: ArrayLike<number>, buffer: number, out: Float64Array): Float64Array {
+  const dx = buffer * (box[2]! - box[0]!);
+  const dy = buffer * (box[3]! - box[1]!);
+  out[0] = box[0]! - dx;
+  out[1] = box[1]! - dy;
+  out[2] = box[2]! + dx;
+  out[3] = box[3]! + dy;
+  return out;
+}

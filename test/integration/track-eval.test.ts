@@ -20,6 +20,8 @@ const MOT15 = resolve(TESTDATA, 'mot/MOT15');
 const SEQUENCES = ['ADL-Rundle-8', 'ETH-Pedcross2', 'ETH-Sunnyday', 'KITTI-17', 'TUD-Campus', 'Venice-2'];
 /** Σ seqLength of the six (seqinfo.ini). */
 const FRAMES = 71 + 354 + 837 + 654 + 600 + 145;
+/** Frames 1, 3, 5, … of each: those with detections at --interval 2. */
+const ODD_FRAMES = 36 + 177 + 419 + 327 + 300 + 73;
 
 const run = promisify(execFile);
 
@@ -37,13 +39,20 @@ describe('npm run track-eval on MOT15', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-track-eval-'));
   let printed: { code: number; stdout: string; stderr: string };
   let results: Map<string, TrackerResult>;
+  let interval2: { code: number; stdout: string; stderr: string };
+  let results2: Map<string, TrackerResult>;
 
   beforeAll(async () => {
     // ByteTrack's MOT15 settings (docs/tracking.md, Tracker): SORT's detections score 0.5 at the least; sort ignores them.
     const mot15 = ['--set', 'high_score=0.85', '--set', 'new_track_score=0.92', '--set', 'confirm_iou=0.5'];
-    printed = await trackEval(['--data', MOT15, ...mot15, '--out', join(dir, 'tracks'), '--json', join(dir, 'figures.json')]);
-    const json = JSON.parse(readFileSync(join(dir, 'figures.json'), 'utf8')) as { results: TrackerResult[] };
-    results = new Map(json.results.map((r) => [r.tracker, r]));
+    [printed, interval2] = await Promise.all([
+      trackEval(['--data', MOT15, ...mot15, '--out', join(dir, 'tracks'), '--json', join(dir, 'figures.json')]),
+      trackEval(['--data', MOT15, ...mot15, '--interval', '2', '--out', join(dir, 'interval2'), '--json', join(dir, 'interval2.json')]),
+    ]);
+    const read = (file: string): Map<string, TrackerResult> =>
+      new Map((JSON.parse(readFileSync(join(dir, file), 'utf8')) as { results: TrackerResult[] }).results.map((r) => [r.tracker, r]));
+    results = read('figures.json');
+    results2 = read('interval2.json');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -81,6 +90,23 @@ describe('npm run track-eval on MOT15', () => {
     expect(sort.overall.idf1).toBeGreaterThan(0);
   });
 
+  it('--interval 2 (issue 16): detections on frames 1, 3, 5, …, every frame scored, MOTA within 3 points of every frame', () => {
+    expect(interval2.stderr).toBe('');
+    expect(interval2.code).toBe(0);
+    expect(interval2.stdout).not.toContain('SORT published');
+    for (const type of ['bytetrack', 'sort']) {
+      const every = results.get(type)!.overall;
+      const r = results2.get(type)!;
+      expect(r.framesFed).toBe(FRAMES);
+      expect(r.framesDetected).toBe(ODD_FRAMES);
+      expect(r.overall.gtBoxes).toBe(every.gtBoxes); // every frame's ground truth, not half of it
+      expect(100 * (every.mota - r.overall.mota), `${type}: MOTA points lost at interval 2`).toBeLessThanOrEqual(3);
+    }
+    // Predicted frames carry the tracks: the track file has even frames too.
+    const campus = readFileSync(join(dir, 'interval2', 'bytetrack', 'TUD-Campus.txt'), 'utf8').trim().split('\n');
+    expect(campus.some((line) => Number(line.split(',')[0]) % 2 === 0)).toBe(true);
+  });
+
   it('writes MOTChallenge track files that hold the scored boxes', () => {
     const sort = results.get('sort')!;
     const campus = sort.sequences.find((s) => s.sequence === 'TUD-Campus')!;
@@ -107,22 +133,28 @@ describe('track-eval options and bad input', () => {
     expect(result.stdout).not.toContain('SORT published');
   });
 
-  it('exits 2 with a clear message on an unknown tracker, a bad --every, a missing folder, a malformed det.txt or a bad tracker setting', async () => {
+  it('exits 2 with a clear message on an unknown tracker, a bad --every or --interval, both, a missing folder, a malformed det.txt or a bad tracker setting', async () => {
     const seq = join(dir, 'data', 'broken');
     mkdirSync(seq, { recursive: true });
     writeFileSync(join(seq, 'det.txt'), '1,-1,10,10,20,40,0.9,-1,-1,-1\n2,-1,10,ten,20,40,0.9,-1,-1,-1\n');
     writeFileSync(join(seq, 'gt.txt'), '1,1,10,10,20,40,1,-1,-1,-1\n');
-    const [unknown, every, missing, malformed, setting] = await Promise.all([
+    const [unknown, every, missing, malformed, setting, interval, both] = await Promise.all([
       trackEval(['--tracker', 'kalman']),
       trackEval(['--every', '0']),
       trackEval(['--data', join(dir, 'nowhere')]),
       trackEval(['--data', join(dir, 'data'), '--out', dir]),
       trackEval(['--set', 'high_score=2', '--seq', 'TUD-Campus']),
+      trackEval(['--interval=-2']),
+      trackEval(['--every', '2', '--interval', '2']),
     ]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('--tracker: expected bytetrack or sort, got "kalman"');
     expect(every.code).toBe(2);
     expect(every.stderr).toContain('--every: expected a whole number ≥ 1, got "0"');
+    expect(interval.code).toBe(2);
+    expect(interval.stderr).toContain('--interval: expected a whole number ≥ 1, got "-2"');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--every and --interval: give one of them');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain(`${join(dir, 'nowhere')}: no such folder`);
     expect(malformed.code).toBe(2);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { trackerSchema, type TrackerConfig } from '../../agent/config/tracking-schema.js';
 import type { Box } from '../../agent/core/letterbox.js';
-import { moves } from '../../agent/tracking/motion-models.js';
+import { bufferedIou, iou, moves } from '../../agent/tracking/motion-models.js';
 import { createTracker, type Detection, type Tracker } from '../../agent/tracking/tracker.js';
 
 /**
@@ -191,5 +191,18 @@ describe('moves(): max(0.5 px, 1 % of the height) a frame', () => {
     [3, 0, 0, 400, false], // a large box needs 4 px
   ])('v (%d, %d), height velocity %d, height %d → %s', (vx, vy, vh, h, expected) => {
     expect(moves(vx, vy, vh, h)).toBe(expected);
+  });
+});
+
+describe('bufferedIou(): the match after predicted frames', () => {
+  it('pushes each side out by buffer × width or height (C-BIoU); 0 is plain IoU', () => {
+    const a = [0, 0, 10, 10];
+    const b = [10, 0, 20, 10]; // touching: IoU 0
+    expect(bufferedIou(a, b, 0)).toBe(0);
+    // 0.1: [-1, -1, 11, 11] and [9, -1, 21, 11] overlap 2 × 12 = 24 of 144 + 144 − 24.
+    expect(bufferedIou(a, b, 0.1)).toBeCloseTo(24 / 264, 12);
+    const c = [2, 0, 12, 10];
+    expect(bufferedIou(a, c, 0)).toBe(iou(a, c));
+    expect(bufferedIou(a, c, 0.2)).toBeGreaterThan(iou(a, c));
   });
 });
