@@ -28,6 +28,14 @@ function wanted(row: string): boolean {
 const CAP = Number(process.env.VIGIL_BENCH_DENSITY_MAX ?? 96);
 const RSS_COUNTS = (process.env.VIGIL_BENCH_DENSITY_RSS ?? '1,4,8,16,32').split(',').map(Number);
 
+/** What the issue's targets are judged on, filled as the rows run. */
+interface Figures {
+  rows: Row[];
+  classify?: { off: number; perTrack: number };
+  rssPerCamera?: number;
+  passes?: PassCounts[];
+}
+
 interface Row {
   readonly key: string;
   readonly label: string;
@@ -57,6 +65,7 @@ export async function densityFigures(): Promise<void> {
       cap = ceiling.failed?.cameras ?? CAP;
     }
     const rows: Row[] = [];
+    const figures: Figures = { rows };
     const search = async (key: string, label: string, settingsFor: (n: number) => DensitySettings, start: number): Promise<number> => {
       if (!wanted(key)) return 0;
       console.log(`  ${key}: ${label}`);
@@ -76,17 +85,19 @@ export async function densityFigures(): Promise<void> {
     const staticOff = await search('e1', `static clip (${STATIC_BURSTS} bursts a minute), interval 1, gating off`, (n) => still(n, false), 2);
     await search('e2', 'static clip, motion gating on', (n) => still(n, true), Math.max(4, staticOff * 4));
     printTable(rows, decode);
-    if (wanted('classify')) await classifierThroughput();
+    if (wanted('classify')) figures.classify = await classifierThroughput();
     if (wanted('rss')) {
       const series = await rssSeries(RSS_COUNTS);
+      figures.rssPerCamera = series.perCameraMiB;
       console.log(
         `  rss: the agent (dist/agent/main.js, a fresh process each), vtest.avi live, today's settings: ` +
           `${series.points.map((p) => `${p.cameras} → ${p.rssMiB.toFixed(0)} MiB`).join(', ')}; ` +
           `${series.perCameraMiB.toFixed(1)} MiB per additional camera (least squares; target ≤ 12)`,
       );
     }
-    if (wanted('accuracy')) await accuracy(clip, staticLine);
+    if (wanted('accuracy')) figures.passes = await accuracy(clip, staticLine);
     if (wanted('autopass') && auto > 0) await autoPass(auto);
+    printTargets(figures);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -121,7 +132,7 @@ function failure(t: TrialFigures): string {
 }
 
 /** Classifier off / per_frame / per_track at interval 1, one vtest.avi camera as fast as it goes (bench (b)'s measure): frames/s and the ratio to off. */
-async function classifierThroughput(): Promise<void> {
+async function classifierThroughput(): Promise<{ off: number; perTrack: number }> {
   const run = (classifier: DensitySettings['classifier']): Promise<TrialFigures> => runTrial({ groups: [vtest(1, { pace: 'on_demand' })], classifier });
   const off = await run('off');
   const perFrame = await run('per_frame');
@@ -131,6 +142,7 @@ async function classifierThroughput(): Promise<void> {
     `  classify: 1 camera on_demand, interval 1: classifier off ${off.publishedPerSecond.toFixed(1)} frames/s, per_frame ${ratio(perFrame)}, ` +
       `per_track ${ratio(perTrack)} (target ≥ 0.8 × off)`,
   );
+  return { off: off.publishedPerSecond, perTrack: perTrack.publishedPerSecond };
 }
 
 function countsLine(c: PassCounts, ref: PassCounts | undefined): string {
@@ -142,12 +154,49 @@ function countsLine(c: PassCounts, ref: PassCounts | undefined): string {
 }
 
 /** One pass of vtest.avi at interval 1/2/3/auto and of the static clip gated and not, side by side in one agent (on_demand: the same frames for all). */
-async function accuracy(clip: string, staticLine: string): Promise<void> {
+async function accuracy(clip: string, staticLine: string): Promise<PassCounts[]> {
   const passes = await onePass({ groups: [...intervalGroups([1, 2, 3, 'auto']), ...gatingGroups(clip, staticLine)] });
   const ref = passes.find((p) => p.camera.startsWith('vtest_i1_'));
   const refStatic = passes.find((p) => p.camera.startsWith('static_off_'));
   console.log(`  accuracy: one pass each, on_demand (nothing dropped), persons, target within 5 % of interval 1; the static clip holds ${STATIC_BURSTS} bursts:`);
   for (const p of passes) log(countsLine(p, p.camera.startsWith('static') ? refStatic : ref));
+  return passes;
+}
+
+/** Within `share` of the reference, both tracks and crossings. */
+function within(p: PassCounts | undefined, ref: PassCounts | undefined, share: number): boolean {
+  if (!p || !ref) return false;
+  const close = (v: number, r: number): boolean => Math.abs(v - r) <= share * Math.max(1, r);
+  return close(p.tracks, ref.tracks) && close(p.crossings, ref.crossings);
+}
+
+/** The issue's figures to reach, each met or not, from what ran (a target whose rows did not run says so). */
+function printTargets({ rows, classify, rssPerCamera, passes }: Figures): void {
+  const cameras = (key: string): number | undefined => rows.find((r) => r.key === key)?.result.cameras;
+  const pass = (prefix: string): PassCounts | undefined => passes?.find((p) => p.camera.startsWith(prefix));
+  const verdict = (ok: boolean | undefined): string => (ok === undefined ? 'not run' : ok ? 'MET' : 'NOT met');
+  const a = cameras('a');
+  const b = cameras('b');
+  const c = cameras('c');
+  const busy = (n: number | undefined, interval: string): boolean | undefined =>
+    a === undefined || n === undefined || !passes ? undefined : a > 0 && n >= 3 * a && within(pass(`vtest_i${interval}_`), pass('vtest_i1_'), 0.05);
+  const e1 = cameras('e1');
+  const e2 = cameras('e2');
+  const gatedAll = passes ? pass('static_gated_')?.tracks === pass('static_off_')?.tracks && pass('static_gated_')?.crossings === pass('static_off_')?.crossings : undefined;
+  const targets: [string, boolean | undefined][] = [
+    [`busy scene, interval 3: ≥ 3 × interval 1's cameras (${b ?? '-'} vs ${a ?? '-'}), tracks and crossings within 5 %`, busy(b, '3')],
+    [`busy scene, interval auto: ≥ 3 × interval 1's cameras (${c ?? '-'} vs ${a ?? '-'}), tracks and crossings within 5 % (auto's on_demand pass)`, busy(c, 'auto')],
+    [
+      `classifier per_track ≥ 0.8 × the frames/s of classifier off (${classify ? (classify.perTrack / classify.off).toFixed(2) : '-'} ×)`,
+      classify ? classify.perTrack >= 0.8 * classify.off : undefined,
+    ],
+    [
+      `static scene with gating: ≥ 10 × interval 1's cameras (${e2 ?? '-'} vs ${e1 ?? '-'}), every burst found (tracks and crossings as with gating off)`,
+      e1 === undefined || e2 === undefined || gatedAll === undefined ? undefined : e1 > 0 && e2 >= 10 * e1 && gatedAll,
+    ],
+    [`≤ 12 MiB RSS per additional camera (${rssPerCamera?.toFixed(1) ?? '-'})`, rssPerCamera === undefined ? undefined : rssPerCamera <= 12],
+  ];
+  console.log(`\n  targets (issue 16):\n${targets.map(([what, ok]) => `      ${verdict(ok).padEnd(7)}  ${what}`).join('\n')}`);
 }
 
 /** interval auto at its density point, live, one pass of vtest.avi per camera: what auto costs where it raises the interval. */
