@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { CameraPipeline } from './camera-pipeline.js';
+import { CameraPipeline, type TrackClasses } from './camera-pipeline.js';
 import { CaptureWorkerPool } from './capture/capture-worker-pool.js';
 import { ffmpegCaptureOptions } from './capture/ffmpeg-options.js';
 import { prepareOpenCvEnvironment } from './capture/opencv-binding.js';
@@ -260,6 +260,7 @@ export class Agent extends TypedEmitter<{ fatal: Error }> {
     this.models = models;
     this.watchEngine(engine);
     this.dispatcher.setEngine(engine);
+    for (const camera of this.cameras) camera.applyClassifier(this.trackClasses(next));
     this.setInfo(next, models);
     await old.stop();
     // Another input size or layout: the capture workers build other tensors, so every camera reconnects (its counts start again).
@@ -291,6 +292,7 @@ export class Agent extends TypedEmitter<{ fatal: Error }> {
       capture: config.capture,
       capturePool: this.capturePool,
       classifier: config.classifier?.enabled ?? false,
+      trackClasses: this.trackClasses(config),
       tracker: config.tracker,
       interval: intervalSetting(camera, config.detector),
       classes: config.detector.classes,
@@ -302,6 +304,13 @@ export class Agent extends TypedEmitter<{ fatal: Error }> {
       onSkipped: (lane, frame) => this.dispatcher.passSkipped(lane, frame),
       onDropped: (lane, frame) => this.dispatcher.frameDropped(lane, frame),
     });
+  }
+
+  /** classifier.mode per_track (issue 16): the tracked cameras classify their tracks through the engine in use. */
+  private trackClasses(config: Readonly<VigilConfig>): TrackClasses | undefined {
+    const { classifier } = config;
+    if (!classifier?.enabled || classifier.mode !== 'per_track') return undefined;
+    return { config: classifier, classify: (frame, boxes) => this.engine.classify(frame, boxes) };
   }
 
   private inferenceEngine(config: Readonly<VigilConfig>): InferenceEngine {

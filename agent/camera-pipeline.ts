@@ -15,6 +15,10 @@ import type { SceneSeriesOptions } from './metrics/scene-stats.js';
 import type { CameraLane } from './pipeline/dispatcher.js';
 import { DetectorSchedule } from './pipeline/detector-schedule.js';
 import { LaneScene } from './pipeline/lane-scene.js';
+import { TrackClassPlanner, type TrackClassPlannerOptions } from './pipeline/track-classes.js';
+import { TrackClassifier, type ClassifyJob } from './pipeline/track-classifier.js';
+import { LogThrottle } from './util/log-throttle.js';
+import { errorMessage, ErrorCode } from './errors.js';
 import { FrameQueue } from './queue/frame-queue.js';
 import { createTracker } from './tracking/tracker.js';
 
@@ -25,6 +29,8 @@ export interface CameraPipelineDeps {
   readonly capturePool?: CaptureWorkerPool;
   /** Whether a classifier runs (its confidence series exist from the start). */
   readonly classifier: boolean;
+  /** classifier.mode per_track (issue 16): tracked cameras classify their tracks with these, not every box inline. */
+  readonly trackClasses?: TrackClasses | undefined;
   readonly tracker: TrackerConfig;
   /** The camera's detector interval, resolved against the top-level `detector` section (config/density-schema.ts). */
   readonly interval: IntervalSetting;
@@ -42,6 +48,12 @@ export interface CameraPipelineDeps {
   readonly onSkipped: (lane: CameraPipeline, frame: CapturedFrame) => void;
   /** The queue dropped a frame: skipped frames waiting behind it go now (InferenceDispatcher.frameDropped). */
   readonly onDropped: (lane: CameraPipeline, frame: CapturedFrame) => void;
+}
+
+/** Per-track classification's settings and the pool's classify job (the root's engine in use). */
+export interface TrackClasses {
+  readonly config: TrackClassPlannerOptions;
+  readonly classify: ClassifyJob;
 }
 
 /** Capture states in which no frame comes: the tracks seen so far are over. */
@@ -64,9 +76,14 @@ export class CameraPipeline implements CameraLane {
   /** Which frames get the detector (issue 16): interval, auto interval, moving tracks for motion gating. */
   private readonly schedule: DetectorSchedule;
   private scheduleTicker: ReturnType<typeof setInterval> | undefined;
+  private trackClasses: TrackClasses | undefined;
+  private readonly classifyErrorLog = new LogThrottle(60_000);
+  private readonly logger: Logger;
 
   constructor(deps: CameraPipelineDeps) {
     const camera = gatedCamera(deps.camera, deps.tracker);
+    this.trackClasses = deps.trackClasses;
+    this.logger = deps.logger;
     this.onDemand = camera.file_pace === 'on_demand';
     this.queue = new FrameQueue<CapturedFrame>(camera.queue_capacity, (frame) => {
       this.dropped('queue_full');
@@ -79,6 +96,7 @@ export class CameraPipeline implements CameraLane {
       queueCapacity: camera.queue_capacity,
       queueSize: () => this.queue.size,
       classifier: deps.classifier,
+      motion: camera.motion.enabled,
       ...sceneSeries(camera, deps.tracker, deps.classes),
     });
     this.stats.detectorInterval = this.schedule.interval;
@@ -129,8 +147,22 @@ export class CameraPipeline implements CameraLane {
     this.stats.resetScene(sceneSeries(camera, tracker, classes).scene);
   }
 
+  /** A reload changed the classifier section (new inference workers): per-track classification follows it on the running tracks. */
+  applyClassifier(trackClasses: TrackClasses | undefined): void {
+    this.trackClasses = trackClasses;
+    this.scene?.setClasses(this.trackClassifier());
+  }
+
   frameFailed(): void {
     this.dropped('inference_error');
+  }
+
+  private trackClassifier(): TrackClassifier | undefined {
+    const { trackClasses } = this;
+    if (!trackClasses) return undefined;
+    return new TrackClassifier(new TrackClassPlanner(trackClasses.config), trackClasses.classify, (err) => {
+      if (this.classifyErrorLog.allow()) this.logger.error({ camera: this.name, code: ErrorCode.INFERENCE_FAILED, err: errorMessage(err) }, 'tracks not classified');
+    });
   }
 
   private dropped(reason: DropReason): void {
@@ -145,7 +177,7 @@ export class CameraPipeline implements CameraLane {
   private laneScene(camera: CameraConfig, tracker: TrackerConfig): LaneScene | undefined {
     if (!tracker.enabled) return undefined;
     const analytics = new SceneAnalytics({ zones: camera.zones, lines: camera.lines, anchor: camera.anchor });
-    return new LaneScene(createTracker(tracker), analytics, (moving) => this.schedule.setMoving(moving));
+    return new LaneScene(createTracker(tracker), analytics, (moving) => this.schedule.setMoving(moving), this.trackClassifier());
   }
 }
 

@@ -1,4 +1,5 @@
-import type { CapturedFrame, DetectedObject, FrameResult, InferenceOutcome } from './frame.js';
+import type { CapturedFrame, DetectedObject, Frame, FrameResult, InferenceOutcome } from './frame.js';
+import type { Box } from './letterbox.js';
 import type { SceneUpdate, TrackedObject } from './scene.js';
 
 /**
@@ -24,7 +25,25 @@ export interface FrameSource {
 export interface InferencePool {
   /** Whether a worker that `mode` uses can take another frame. */
   hasRoom(mode: DispatchMode): boolean;
-  infer(frame: CapturedFrame, mode: DispatchMode): Promise<InferenceOutcome>;
+  /**
+   * `classify: false`: the detector only, no classification of its boxes
+   * (classifier.mode per_track classifies tracks afterwards instead, with
+   * `classify`); default true: every selected box is classified inline.
+   */
+  infer(frame: CapturedFrame, mode: DispatchMode, options?: { readonly classify?: boolean }): Promise<InferenceOutcome>;
+  /**
+   * Classifies the given boxes of a frame (issue 16, per-track
+   * classification), on the least busy worker; the pixels go there and come
+   * back in the outcome. Absent: no classifier is loaded.
+   */
+  classify?(frame: Frame, boxes: readonly Box[]): Promise<ClassifyOutcome>;
+}
+
+/** What a classify job gives back: the frame (its pixels returned), one class per box in order, and the classifier's time. */
+export interface ClassifyOutcome {
+  readonly frame: Frame;
+  readonly classes: readonly NonNullable<DetectedObject['class']>[];
+  readonly seconds: number;
 }
 
 /** Anything that consumes processed frames: metrics, MQTT, the preview. */
@@ -41,12 +60,22 @@ export interface ResultSink {
 
 /**
  * A camera's tracker as the pipeline sees it (agent/tracking's Tracker
- * satisfies it): detections in, confirmed tracks out.
+ * satisfies it): detections in, confirmed tracks out. Exactly one of
+ * update() (a detected frame) or predict() (a frame the detector skipped,
+ * issue 16) per frame, in capture order: each steps the motion model one frame.
  */
 export interface SceneTracker {
   /** Confirmed tracks matched this frame; objectIndex is an index into `detections`. */
   update(detections: readonly Pick<DetectedObject, 'box' | 'score' | 'label'>[]): TrackedObject[];
-  /** Track ids removed during the last update or clear. */
+  /**
+   * A frame without detections: the confirmed tracks matched at the last
+   * update, with their predicted boxes and last matched scores; objectIndex
+   * is the index in the returned array. Tracks do not age on such frames.
+   */
+  predict(): TrackedObject[];
+  /** Whether a live track moves or has just appeared: motion gating keeps the detector on while true. */
+  readonly moving: boolean;
+  /** Track ids removed during the last update, predict or clear. */
   readonly ended: readonly number[];
   /** Confirmed tracks alive, matched or lost. */
   readonly activeCount: number;

@@ -97,21 +97,22 @@ export class FrameAnalyzer {
 
   /**
    * Several frames (of any cameras) through one detector run(), then each
-   * frame's crops through the classifier. Every frame's detect time is the
+   * frame's crops through the classifier (unless the frame says `classify:
+   * false`: classifier.mode per_track). Every frame's detect time is the
    * whole batch's: that is how long it waited for its boxes. A failed
    * detector run rejects (it was every frame's); a failed classification
    * fails its own frame only.
    */
-  async analyzeBatch(frames: readonly { image: BgrImage; tensor: Float32Array }[]): Promise<FrameOutcome[]> {
+  async analyzeBatch(frames: readonly { image: BgrImage; tensor: Float32Array; classify?: boolean }[]): Promise<FrameOutcome[]> {
     const t0 = performance.now();
     const detections = await this.detector.detectBatch(frames.map(({ image, tensor }) => ({ tensor, source: image })));
     const detectSeconds = (performance.now() - t0) / 1000;
     const outcomes: FrameOutcome[] = [];
-    for (const [k, { image }] of frames.entries()) {
+    for (const [k, { image, classify = true }] of frames.entries()) {
       const t1 = performance.now();
       const objects: DetectedObject[] = detections[k]!.map((d) => ({ label: d.label, score: d.score, box: d.box, class: null }));
       try {
-        const classifiedObjects = this.classifier ? await this.classifyObjects(this.classifier, image, objects) : 0;
+        const classifiedObjects = this.classifier && classify ? await this.classifyObjects(this.classifier, image, objects) : 0;
         const timings = { detectSeconds, batchFrames: frames.length, wide: this.wide, classifySeconds: (performance.now() - t1) / 1000, classifiedObjects };
         outcomes.push({ ok: true, analysis: { objects, timings } });
       } catch (error) {

@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import type { VigilConfig } from '../config/schema.js';
-import type { CapturedFrame, InferenceOutcome } from '../core/frame.js';
-import type { DispatchMode, InferencePool } from '../core/pipeline-ports.js';
+import type { CapturedFrame, Frame, InferenceOutcome } from '../core/frame.js';
+import type { Box } from '../core/letterbox.js';
+import type { ClassifyOutcome, DispatchMode, InferencePool } from '../core/pipeline-ports.js';
 import { ErrorCode, VigilError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { VigilMetrics } from '../metrics/registry.js';
@@ -86,10 +87,24 @@ export class InferenceEngine extends TypedEmitter<{ fatal: Error; restarted: { r
   }
 
   /** To the worker chooseWorker picks for `mode` (see worker-choice.ts, and the dispatcher for when). */
-  infer(frame: CapturedFrame, mode: DispatchMode): Promise<InferenceOutcome> {
+  infer(frame: CapturedFrame, mode: DispatchMode, options?: { readonly classify?: boolean }): Promise<InferenceOutcome> {
     const choice = this.choose(mode);
     if (!choice) return Promise.reject(new VigilError(ErrorCode.INFERENCE_FAILED, 'no inference worker has room (or every one is being replaced)'));
-    return choice.worker.infer(frame, choice.wide);
+    return choice.worker.infer(frame, choice.wide, options?.classify ?? true);
+  }
+
+  /**
+   * A classify job (classifier.mode per_track) to the least busy worker,
+   * whatever its depth: the camera's results wait for it, and the worker
+   * serves it before the frames it holds. Rejects when no classifier is
+   * loaded or every worker is being replaced; the caller leaves its tracks
+   * unclassified then.
+   */
+  classify(frame: Frame, boxes: readonly Box[]): Promise<ClassifyOutcome> {
+    const choice = chooseWorker(this.slots, 'throughput', false, Number.POSITIVE_INFINITY);
+    if (!choice) return Promise.reject(new VigilError(ErrorCode.INFERENCE_FAILED, 'no inference worker to classify on (every one is being replaced)'));
+    if (!choice.worker.info.classifier) return Promise.reject(new VigilError(ErrorCode.INFERENCE_FAILED, 'no classifier is loaded'));
+    return choice.worker.classify(frame, boxes);
   }
 
   private choose(mode: DispatchMode): WorkerChoice<InferenceWorkerHandle> | undefined {

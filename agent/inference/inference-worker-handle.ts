@@ -1,16 +1,17 @@
 import { Worker } from 'node:worker_threads';
-import type { CapturedFrame, Frame, InferenceOutcome } from '../core/frame.js';
+import type { CapturedFrame, Frame, FrameMeta, InferenceOutcome } from '../core/frame.js';
+import type { Box } from '../core/letterbox.js';
+import type { ClassifyOutcome } from '../core/pipeline-ports.js';
 import { ErrorCode, VigilError } from '../errors.js';
 import type { FromInferenceWorker, InferenceWorkerData, ToInferenceWorker } from './protocol.js';
 
 export type ModelsInfo = Extract<FromInferenceWorker, { type: 'ready' }>;
 
-interface Pending {
-  readonly frame: CapturedFrame;
-  readonly sentAt: number;
-  resolve(outcome: InferenceOutcome): void;
-  reject(err: Error): void;
-}
+/** A frame to detect (and maybe classify), or a classify job (per-track classification): both come back with the pixels. */
+type Pending = { readonly meta: FrameMeta; readonly sentAt: number; reject(err: Error): void } & (
+  | { readonly kind: 'infer'; resolve(outcome: InferenceOutcome): void }
+  | { readonly kind: 'classify'; resolve(outcome: ClassifyOutcome): void }
+);
 
 /**
  * One inference worker thread and the frames it holds. Never terminate()d:
@@ -72,12 +73,22 @@ export class InferenceWorkerHandle {
    * The frame's pixels and tensor move to the worker and come back with the
    * outcome. `wide`: a lead worker runs it on its wide sessions.
    */
-  infer(frame: CapturedFrame, wide: boolean): Promise<InferenceOutcome> {
+  infer(frame: CapturedFrame, wide: boolean, classify = true): Promise<InferenceOutcome> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { frame, sentAt: this.now(), resolve, reject });
-      const message: ToInferenceWorker = { type: 'infer', id, meta: frame.meta, data: frame.data, tensor: frame.tensor, wide };
+      this.pending.set(id, { kind: 'infer', meta: frame.meta, sentAt: this.now(), resolve, reject });
+      const message: ToInferenceWorker = { type: 'infer', id, meta: frame.meta, data: frame.data, tensor: frame.tensor, wide, classify };
       this.worker.postMessage(message, [frame.data, frame.tensor]);
+    });
+  }
+
+  /** The boxes' crops classified; the pixels move to the worker and come back with the classes. Counts as held, like a frame. */
+  classify(frame: Frame, boxes: readonly Box[]): Promise<ClassifyOutcome> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { kind: 'classify', meta: frame.meta, sentAt: this.now(), resolve, reject });
+      const message: ToInferenceWorker = { type: 'classify', id, meta: frame.meta, data: frame.data, boxes: [...boxes] };
+      this.worker.postMessage(message, [frame.data]);
     });
   }
 
@@ -93,13 +104,21 @@ export class InferenceWorkerHandle {
     return exited;
   }
 
-  private settle(message: Extract<FromInferenceWorker, { type: 'result' | 'error' }>): void {
+  private settle(message: Extract<FromInferenceWorker, { type: 'result' | 'classified' | 'error' }>): void {
     const pending = this.pending.get(message.id);
     if (!pending) return;
     this.pending.delete(message.id);
     // The pixels went to the worker and came back: the same frame, owned here again.
-    const frame: Frame = { meta: pending.frame.meta, data: message.data };
-    if (message.type === 'result') pending.resolve({ frame, objects: message.objects, timings: message.timings, tensor: message.tensor });
-    else pending.reject(new VigilError(ErrorCode.INFERENCE_FAILED, `inference failed on ${frame.meta.camera} frame ${frame.meta.seq}: ${message.message}`));
+    const frame: Frame = { meta: pending.meta, data: message.data };
+    if (message.type === 'error') {
+      const what = pending.kind === 'infer' ? 'inference' : 'classification';
+      pending.reject(new VigilError(ErrorCode.INFERENCE_FAILED, `${what} failed on ${frame.meta.camera} frame ${frame.meta.seq}: ${message.message}`));
+    } else if (pending.kind === 'infer' && message.type === 'result') {
+      pending.resolve({ frame, objects: message.objects, timings: message.timings, tensor: message.tensor });
+    } else if (pending.kind === 'classify' && message.type === 'classified') {
+      pending.resolve({ frame, classes: message.classes, seconds: message.seconds });
+    } else {
+      pending.reject(new VigilError(ErrorCode.INFERENCE_FAILED, `inference worker answered ${message.type} to a ${pending.kind} request`));
+    }
   }
 }

@@ -12,6 +12,7 @@ import { FrameAnalyzer, type FrameOutcome } from './frame-analyzer.js';
 import type { FromInferenceWorker, InferenceWorkerData, ToInferenceWorker } from './protocol.js';
 
 type InferRequest = Extract<ToInferenceWorker, { type: 'infer' }>;
+type ClassifyRequest = Extract<ToInferenceWorker, { type: 'classify' }>;
 
 const port = parentPort!;
 lowerThisThreadPriority(WORKER_NICENESS);
@@ -36,16 +37,23 @@ async function main(): Promise<void> {
   const batchSize = data.inference.batch_size;
   const faults = inferenceFaults(process.env.VIGIL_FAULT_INJECTION);
   const waiting: InferRequest[] = [];
+  // Classify jobs go first: the camera's results (and its later frames) wait for them.
+  const classifyWaiting: ClassifyRequest[] = [];
   let draining = false;
   let stopped = false;
   // Fault hooks count runs: with batching, one run is a whole batch.
   let runs = 0;
   const drain = async (): Promise<void> => {
     draining = true;
-    while (waiting.length > 0 && !stopped) {
+    while ((waiting.length > 0 || classifyWaiting.length > 0) && !stopped) {
       // One turn of the event loop delivers the messages that queued up during the blocking run.
       await new Promise((resolve) => setImmediate(resolve));
       if (stopped) break;
+      const job = classifyWaiting.shift();
+      if (job) {
+        await classifyJob(analyzer, job);
+        continue;
+      }
       const batch = waiting.splice(0, batchSize);
       if (faults.wedgeAfterRuns !== undefined && runs >= faults.wedgeAfterRuns) blockThisThreadForever();
       if (faults.crashAfterRuns !== undefined && runs >= faults.crashAfterRuns) return crashThisThread();
@@ -55,9 +63,10 @@ async function main(): Promise<void> {
         // A batch mixes modes only while the dispatcher switches: then it runs narrow.
         const chosen = wideAnalyzer && batch.every((request) => request.wide) ? wideAnalyzer : analyzer;
         outcomes = await chosen.analyzeBatch(
-          batch.map(({ meta, data: pixels, tensor }) => ({
+          batch.map(({ meta, data: pixels, tensor, classify }) => ({
             image: { data: new Uint8Array(pixels), width: meta.width, height: meta.height },
             tensor: new Float32Array(tensor),
+            classify,
           })),
         );
       } catch (error) {
@@ -81,9 +90,21 @@ async function main(): Promise<void> {
       port.close();
       return;
     }
-    waiting.push(message);
+    if (message.type === 'classify') classifyWaiting.push(message);
+    else waiting.push(message);
     if (!draining) void drain();
   });
+}
+
+/** One classify job on the narrow sessions; a failure fails the job only (its tracks stay unclassified), never the worker. */
+async function classifyJob(analyzer: FrameAnalyzer, { id, meta, data: pixels, boxes }: ClassifyRequest): Promise<void> {
+  try {
+    const t0 = performance.now();
+    const classes = await analyzer.classifyBoxes({ data: new Uint8Array(pixels), width: meta.width, height: meta.height }, boxes);
+    post({ type: 'classified', id, classes, seconds: (performance.now() - t0) / 1000, data: pixels }, [pixels]);
+  } catch (error) {
+    post({ type: 'error', id, message: errorMessage(error), data: pixels }, [pixels]);
+  }
 }
 
 void main();

@@ -1,6 +1,7 @@
 import type { ClassifierConfig, DetectorConfig, InferenceConfig, Provider } from '../config/schema.js';
 import type { TensorRecipe } from '../core/detector-recipe.js';
 import type { DetectedObject, FrameMeta, InferenceTimings } from '../core/frame.js';
+import type { Box } from '../core/letterbox.js';
 
 export interface InferenceWorkerData {
   readonly detector: DetectorConfig;
@@ -12,8 +13,14 @@ export interface InferenceWorkerData {
 }
 
 export type ToInferenceWorker =
-  /** `wide`: no other frame is in flight, so a lead worker runs it on its wide sessions. */
-  | { type: 'infer'; id: number; meta: FrameMeta; data: ArrayBuffer; tensor: ArrayBuffer; wide: boolean }
+  /**
+   * `wide`: no other frame is in flight, so a lead worker runs it on its wide
+   * sessions. `classify`: the classifier runs on the detector's boxes (false:
+   * the detector only; the pipeline classifies per track, with `classify`).
+   */
+  | { type: 'infer'; id: number; meta: FrameMeta; data: ArrayBuffer; tensor: ArrayBuffer; wide: boolean; classify: boolean }
+  /** Classify these boxes of the frame (classifier.mode per_track); served before waiting frames, as the camera's results wait for it. */
+  | { type: 'classify'; id: number; meta: FrameMeta; data: ArrayBuffer; boxes: Box[] }
   | { type: 'stop' };
 
 export interface LoadedModelInfo {
@@ -26,4 +33,6 @@ export type FromInferenceWorker =
   | { type: 'failed'; code: string; message: string }
   /** The frame's pixels and tensor come back transferred: the pixels go on to the sinks, the tensor back to capture for reuse. */
   | { type: 'result'; id: number; objects: DetectedObject[]; timings: InferenceTimings; data: ArrayBuffer; tensor: ArrayBuffer }
+  /** A classify job's answer: one class per box, in order, and the classifier's time; the pixels come back. */
+  | { type: 'classified'; id: number; classes: { label: string; score: number }[]; seconds: number; data: ArrayBuffer }
   | { type: 'error'; id: number; message: string; data: ArrayBuffer };

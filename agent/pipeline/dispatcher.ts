@@ -149,7 +149,7 @@ export class InferenceDispatcher {
     state.published = state.published.then(() => {
       // Ready once the camera's earlier frames are: the tracker predicts it now.
       const completedAt = performance.now();
-      this.publish(state.lane, { frame, objects: [], timings: SKIPPED_TIMINGS, dequeuedAt, completedAt });
+      return this.publish(state.lane, { frame, objects: [], timings: SKIPPED_TIMINGS, dequeuedAt, completedAt });
     });
   }
 
@@ -201,11 +201,12 @@ export class InferenceDispatcher {
   }
 
   /** Tracking runs here, on the lane's publication chain: in capture order, and never rejecting it (which would stall the lane). */
-  private publish(lane: CameraLane, result: FrameResult): void {
+  private async publish(lane: CameraLane, result: FrameResult): Promise<void> {
     if (!lane.scene) return this.sinks.publish(result);
     let tracked: FrameResult = result;
     try {
-      const out = lane.scene.track(result);
+      // Per-track classification (issue 16) awaits a classify job here, still in capture order.
+      const out = await lane.scene.process(result);
       if (out.ended) this.sinks.publishScene(lane.source.name, out.ended);
       tracked = out.result;
     } catch (err) {
@@ -220,7 +221,8 @@ export class InferenceDispatcher {
 
   private dispatch(state: LaneState, frame: CapturedFrame): void {
     const dequeuedAt = performance.now();
-    const outcome = this.engine.infer(frame, this.mode);
+    // A camera that classifies per track (issue 16) gets the detector alone here.
+    const outcome = this.engine.infer(frame, this.mode, { classify: !state.lane.scene?.classifiesTracks });
     // completedAt is when this frame's results were ready, even if an earlier frame holds its publication back.
     const ready = outcome.then((o) => {
       if (o.tensor.byteLength > 0) state.lane.source.recycleTensor(o.tensor);
@@ -230,7 +232,7 @@ export class InferenceDispatcher {
     state.published = ready.then(
       async ({ o, completedAt }) => {
         await previous;
-        this.publish(state.lane, { frame: o.frame, objects: o.objects, timings: o.timings, dequeuedAt, completedAt });
+        await this.publish(state.lane, { frame: o.frame, objects: o.objects, timings: o.timings, dequeuedAt, completedAt });
       },
       () => previous,
     );

@@ -1,6 +1,7 @@
 import type { DetectedObject, FrameResult } from '../core/frame.js';
 import type { SceneAnalyser, SceneTracker } from '../core/pipeline-ports.js';
 import type { SceneUpdate, TrackedObject } from '../core/scene.js';
+import type { TrackClassifier } from './track-classifier.js';
 
 /** One result after tracking, and the scene update of tracks that ended before it (a new video began), to publish first. */
 export interface TrackedResult {
@@ -30,7 +31,34 @@ export class LaneScene {
     private readonly analyser: SceneAnalyser,
     /** The tracker's `moving` flipped (motion gating keeps the detector on while a track moves). */
     private readonly onMovingChange: (moving: boolean) => void = () => {},
+    /** classifier.mode per_track (issue 16): the tracks' classes; absent: detections keep what inference gave them. */
+    private classes?: TrackClassifier,
   ) {}
+
+  /** A reload changed the classifier: the tracks keep going, their classes start again (each is classified anew). */
+  setClasses(classes: TrackClassifier | undefined): void {
+    this.classes = classes;
+  }
+
+  /** The detector runs without inline classification for this camera: its tracks are classified here instead (process()). */
+  get classifiesTracks(): boolean {
+    return this.classes !== undefined;
+  }
+
+  /**
+   * track(), with the tracks due classified first on a detected frame when
+   * the camera classifies per track (the pool's classify job, awaited: the
+   * zone and line events of this frame carry the classes), and the frame's
+   * timings those of that job (0 when none ran).
+   */
+  async process(result: FrameResult): Promise<TrackedResult> {
+    if (!this.classes) return this.track(result);
+    const step = this.step(result);
+    if (result.frame.meta.skip) return this.finish(result, step);
+    const run = await this.classes.run(result.frame, step.objects, step.tracks, this.tracker.ended);
+    const timings = { ...result.timings, classifySeconds: run.classifySeconds, classifiedObjects: run.classifiedObjects };
+    return this.finish({ ...result, frame: run.frame, timings }, step);
+  }
 
   /**
    * A detected frame updates the tracker with its detections; a frame the
@@ -39,15 +67,30 @@ export class LaneScene {
    * come out of every frame.
    */
   track(result: FrameResult): TrackedResult {
+    return this.finish(result, this.step(result));
+  }
+
+  /** The tracker's part: a new video ends the tracks first, then update (detected) or predict (skipped). */
+  private step(result: FrameResult): { tracks: TrackedObject[]; objects: DetectedObject[]; ended: SceneUpdate | undefined } {
     const { meta } = result.frame;
     const ended = this.videoIndex !== undefined && meta.videoIndex !== this.videoIndex ? this.end() : undefined;
     this.videoIndex = meta.videoIndex;
-    const { tracks, objects } = meta.skip ? this.predicted() : this.detected(result.objects);
+    return { ...(meta.skip ? this.predicted() : this.detected(result.objects)), ended };
+  }
+
+  /** The tracks' classes (per_track), then zones and lines. */
+  private finish(result: FrameResult, step: { tracks: TrackedObject[]; objects: DetectedObject[]; ended: SceneUpdate | undefined }): TrackedResult {
+    const { meta } = result.frame;
+    let { tracks, objects } = step;
+    if (this.classes) {
+      this.classes.forget(this.tracker.ended);
+      ({ tracks, objects } = this.classes.label(objects, tracks));
+    }
     const scene = this.analyser.update({ width: meta.width, height: meta.height, at: meta.capturedAt }, tracks, this.tracker.ended, this.tracker.activeCount);
     this.lastAt = meta.capturedAt;
     this.noteMoving();
     const tracked = { ...result, objects, scene };
-    return ended ? { result: tracked, ended } : { result: tracked };
+    return step.ended ? { result: tracked, ended: step.ended } : { result: tracked };
   }
 
   private detected(detections: readonly DetectedObject[]): { tracks: TrackedObject[]; objects: DetectedObject[] } {
@@ -75,6 +118,7 @@ export class LaneScene {
   end(): SceneUpdate | undefined {
     if (this.lastAt === undefined) return undefined;
     this.tracker.clear();
+    this.classes?.forget(this.tracker.ended);
     const update = this.analyser.end(this.lastAt, this.tracker.ended);
     this.lastAt = undefined;
     this.noteMoving();

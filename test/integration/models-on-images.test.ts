@@ -140,6 +140,24 @@ describe('classifier (MobileNetV2 int8) on still images', () => {
     expect(dog!.class!.score).toBeGreaterThan(0.2);
     expect(timings.classifiedObjects).toBe(objects.length);
   });
+
+  it('per track (issue 16): the detector alone, then the same boxes classified as a job give the classes inline classification gives', async () => {
+    const image = read('vtest_f050.jpg');
+    const tensor = (): Float32Array => new Float32Array(new DetectorTensorBuilder(cv, analyzer.info.detector.recipe, loadTensorKernel()).build(cv.imread(media('vtest_f050.jpg'), cv.IMREAD_COLOR)));
+    const [inline] = await analyzer.analyzeBatch([{ image, tensor: tensor() }]);
+    const [detectOnly] = await analyzer.analyzeBatch([{ image, tensor: tensor(), classify: false }]);
+    if (!inline?.ok || !detectOnly?.ok) throw new Error('analysis failed');
+    expect(inline.analysis.timings.classifiedObjects).toBeGreaterThanOrEqual(5);
+    expect(detectOnly.analysis.timings).toMatchObject({ classifiedObjects: 0, classifySeconds: expect.closeTo(0, 2) as number });
+    expect(detectOnly.analysis.objects.every((o) => o.class === null)).toBe(true);
+    expect(detectOnly.analysis.objects.map((o) => o.box)).toEqual(inline.analysis.objects.map((o) => o.box));
+    const classes = await analyzer.classifyBoxes(
+      image,
+      detectOnly.analysis.objects.map((o) => o.box),
+    );
+    expect(classes.map((c) => c.label)).toEqual(inline.analysis.objects.map((o) => o.class!.label));
+    classes.forEach((c, i) => expect(c.score).toBeCloseTo(inline.analysis.objects[i]!.class!.score, 4));
+  });
 });
 
 /**
