@@ -48,6 +48,13 @@ class LabelTracker implements SceneTracker {
     this.ended = [...this.ids.values()];
     this.ids.clear();
   }
+
+  readonly moving = false;
+
+  predict(): TrackedObject[] {
+    this.ended = [];
+    return [];
+  }
 }
 
 /** Records what it was given, in order. */
