@@ -6,7 +6,8 @@ import type { TensorRecipe } from '../agent/core/detector-recipe.js';
 import { createLogger } from '../agent/log.js';
 import { delay } from '../agent/util/clock.js';
 import { densityConfig } from './density-config.js';
-import { CAMERA_FPS, LIMITS, searchMost, WINDOW_SECONDS, type SearchResult } from './density-trial.js';
+import { searchMost, type SearchResult } from './density-search.js';
+import { CAMERA_FPS, LIMITS, WINDOW_SECONDS } from './density-trial.js';
 
 /**
  * The decode-only ceiling: N live cameras read by the agent's own capture

@@ -5,7 +5,8 @@ import { gatingGroups, intervalGroups, onePass, type PassCounts } from './densit
 import { TESTDATA, VTEST, PLAZA_LINE, type CameraGroup, type DensitySettings } from './density-config.js';
 import { decodeCeiling } from './density-decode.js';
 import { rssSeries } from './density-rss.js';
-import { CAMERA_FPS, findDensity, LIMITS, runTrial, WINDOW_SECONDS, type SearchResult, type TrialFigures } from './density-trial.js';
+import type { SearchResult } from './density-search.js';
+import { CAMERA_FPS, findDensity, LIMITS, runTrial, WINDOW_SECONDS, type TrialFigures } from './density-trial.js';
 import { renderStaticClip, STATIC_BURSTS, STATIC_LINE } from './static-clip.js';
 
 /**

@@ -39,6 +39,11 @@ function burstActor(source: Actor['source'], index: number, start: number, right
   };
 }
 
+/** The clip's actors: the bursts, alternating between the two persons given (the helper's DARK_COAT and RED_JACKET). */
+export function staticActors(first: Actor['source'], second: Actor['source']): Actor[] {
+  return BURSTS.map((b, i) => burstActor(i % 2 === 0 ? first : second, i, b.start, b.right));
+}
+
 /** How many bursts the clip holds (one person and one crossing each): what a gated camera must still count per pass. */
 export const STATIC_BURSTS = BURSTS.length;
 
@@ -52,8 +57,7 @@ export async function renderStaticClip(dir: string, testdata: string): Promise<s
   if (existsSync(file)) return file;
   process.env.VIGIL_TESTDATA = testdata;
   const { DARK_COAT, RED_JACKET, writeSyntheticVideo } = await import('../test/helpers/synthetic-video.js');
-  const actors = BURSTS.map((b, i) => burstActor(i % 2 === 0 ? DARK_COAT : RED_JACKET, i, b.start, b.right));
-  const spec: VideoSpec = { fps: STATIC_FPS, frames: STATIC_FRAMES, actors };
+  const spec: VideoSpec = { fps: STATIC_FPS, frames: STATIC_FRAMES, actors: staticActors(DARK_COAT, RED_JACKET) };
   await writeSyntheticVideo(file, spec);
   return file;
 }
