@@ -138,8 +138,10 @@ export class ByteTracker extends TrackerBase<ByteTrack> {
   }
 
   protected override moves(track: ByteTrack): boolean {
+    // A lost track is out of sight as far as the detector knows: were it back and moving, the frame's own motion says so.
+    if (track.state !== 'tracked') return track.state === 'tentative';
     const x = track.kf.x;
-    return track.state === 'tentative' || moves(x[4]!, x[5]!, x[7]!, x[3]!);
+    return moves(x[4]!, x[5]!, x[7]!, x[3]!);
   }
 
   /**

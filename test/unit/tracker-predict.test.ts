@@ -179,6 +179,14 @@ describe.each(TYPES)('%s: moving', (type) => {
   });
 });
 
+it('bytetrack: a lost walker does not count as moving (out of sight; its return shows as motion in the frame)', () => {
+  const tracker = walker('bytetrack', 3, 10, { lost_frames: 30 });
+  expect(tracker.moving).toBe(true);
+  tracker.update([]);
+  expect(tracker.activeCount).toBe(1);
+  expect(tracker.moving).toBe(false);
+});
+
 describe('moves(): max(0.5 px, 1 % of the height) a frame', () => {
   it.each([
     // vx, vy, vHeight, height → moves
