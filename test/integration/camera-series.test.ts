@@ -16,10 +16,12 @@ describe('per-camera series on a camera that never delivered a frame', () => {
   beforeAll(async () => {
     const deadPort = await freePort();
     agent = await AgentProcess.start(
-      agentConfigYaml(`  - name: dead\n    url: rtsp://127.0.0.1:${deadPort}/none\n    stall_timeout_seconds: 1\n    reconnect: { initial_seconds: 0.5, max_seconds: 1 }\n`, {
-        classifier: true,
-        extra: 'capture:\n  rtsp_timeout_seconds: 1\n',
-      }),
+      agentConfigYaml(
+        `  - name: dead\n    url: rtsp://127.0.0.1:${deadPort}/none\n    stall_timeout_seconds: 1\n    reconnect: { initial_seconds: 0.5, max_seconds: 1 }\n` +
+          // Issue 16: a gated camera at interval 3, as dead.
+          `  - name: gated\n    url: rtsp://127.0.0.1:${deadPort}/none\n    detector: { interval: 3 }\n    motion: { enabled: true }\n`,
+        { classifier: true, extra: 'capture:\n  rtsp_timeout_seconds: 1\n' },
+      ),
     );
     await waitFor(() => agent.logs.some((l) => l.msg === 'agent started'), 'agent started', 60_000);
   });
@@ -45,5 +47,9 @@ describe('per-camera series on a camera that never delivered a frame', () => {
     for (const reason of ['interval', 'no_motion']) expect(sampleValue(samples, 'frames_skipped_total', { ...dead, reason }), reason).toBe(0);
     expect(sampleValue(samples, 'detector_interval', dead)).toBe(1);
     expect(sampleValue(samples, 'motion_level', dead)).toBeUndefined();
+    // Its configured interval and its motion measure at 0 before any frame.
+    expect(sampleValue(samples, 'detector_interval', { camera: 'gated' })).toBe(3);
+    expect(sampleValue(samples, 'motion_level', { camera: 'gated' })).toBe(0);
+    for (const reason of ['interval', 'no_motion']) expect(sampleValue(samples, 'frames_skipped_total', { camera: 'gated', reason }), reason).toBe(0);
   });
 });
