@@ -65,6 +65,7 @@ export class CaptureWorkerPool {
   private nextCamera = 1;
   private nextWorker = 1;
   private ticker: { unref(): unknown } | null = null;
+  private threadPoolWarned = false;
 
   constructor(private readonly deps: CaptureWorkerPoolDeps) {
     this.clock = deps.clock ?? systemClock;
@@ -81,6 +82,7 @@ export class CaptureWorkerPool {
   }
 
   add(data: CaptureWorkerData, camera: PooledCamera): CaptureChannel {
+    this.checkThreadPool();
     const worker = this.place();
     const id = this.nextCamera++;
     worker.cameras.set(id, camera);
@@ -96,6 +98,23 @@ export class CaptureWorkerPool {
         this.retireIfEmpty(worker);
       },
     };
+  }
+
+  /**
+   * Every camera's reads run on libuv's thread pool (readAsync), and a read
+   * from a frozen camera holds its thread until FFmpeg's timeout: with fewer
+   * threads than cameras + 2, a few frozen cameras stall the others. The
+   * size is fixed before the agent's first line runs (systemd/vigil.service sets it).
+   */
+  private checkThreadPool(): void {
+    const cameras = this.workers.reduce((n, w) => n + w.cameras.size, 0) + 1;
+    const size = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+    if (this.threadPoolWarned || size >= cameras + 2) return;
+    this.threadPoolWarned = true;
+    this.log.warn(
+      { threadPoolSize: size, cameras },
+      `libuv's thread pool (UV_THREADPOOL_SIZE=${size}) is smaller than cameras + 2: a frozen camera's read holds a thread, so a few can stall the others; set UV_THREADPOOL_SIZE before node starts`,
+    );
   }
 
   private place(): PoolWorker {
