@@ -1,7 +1,8 @@
 /**
  * One camera on a capture worker (agent/capture/capture-worker.ts hosts
  * several): its open/read loop, sequence numbers, credits, reconnect flag,
- * preview encoder and tensor builder. Reads are strictly serialised per
+ * preview encoder, tensor builder, and the gate that decides which frames
+ * get the detector (interval, motion gating: issue 16). Reads are strictly serialised per
  * capture (two overlapping readAsync() calls on one capture abort the
  * process); readers of other cameras on the same worker interleave, their
  * reads running on libuv's thread pool. The one call that blocks the whole
@@ -9,13 +10,15 @@
  * source is opened only after the main thread heard its server answer
  * (`opening` → `open` or `refuse`).
  */
-import { epochNow } from '../core/frame.js';
+import { epochNow, type FrameMeta } from '../core/frame.js';
 import { errorMessage, ErrorCode } from '../errors.js';
 import { backoffDelaySeconds } from '../util/backoff.js';
 import { delay } from '../util/clock.js';
 import { redactUrl } from '../util/redact-url.js';
 import type { TensorKernel } from '../util/tensor-kernel.js';
+import { DetectionGate } from './detection-gate.js';
 import { sourceKind } from './ffmpeg-options.js';
+import { MotionDetector } from './motion-detector.js';
 import type { CvBinding, CvMat, CvVideoCapture } from './opencv-binding.js';
 import { FpsCap, RealtimeSchedule } from './pacing.js';
 import { PreviewEncoder } from './preview-encoder.js';
@@ -32,6 +35,9 @@ export class CameraReader {
   private readonly stopping = new AbortController();
   private readonly preview: PreviewEncoder;
   private readonly tensors: DetectorTensorBuilder;
+  private readonly gate: DetectionGate;
+  /** The motion measure, on a camera with motion gating only. */
+  private readonly motion: MotionDetector | null;
   private reconnectRequested: string | null = null;
   private credits: number;
   private creditWaiter: (() => void) | null = null;
@@ -50,6 +56,9 @@ export class CameraReader {
     this.preview = new PreviewEncoder(cv);
     this.preview.configure(data.preview);
     this.tensors = new DetectorTensorBuilder(cv, data.recipe, kernel);
+    const { motion } = data.camera;
+    this.gate = new DetectionGate(motion.refresh_seconds);
+    this.motion = motion.enabled ? new MotionDetector(motion, cv) : null;
     this.credits = data.credits;
     this.seq = data.firstSeq;
     this.videoIndex = data.firstVideoIndex;
@@ -58,6 +67,7 @@ export class CameraReader {
   handle(message: ToCameraReader): void {
     // The most frequent message, and nothing waits on it.
     if (message.type === 'recycle') return this.tensors.recycle(message.tensor);
+    if (message.type === 'gate') return this.gate.setPlan(message.interval, message.movingTracks);
     if (message.type === 'reconnect') this.reconnectRequested = message.reason;
     else if (message.type === 'credit') this.credits += message.frames;
     else if (message.type === 'preview') this.preview.configure(message.settings);
@@ -74,6 +84,14 @@ export class CameraReader {
   }
 
   async run(): Promise<void> {
+    try {
+      await this.readSources();
+    } finally {
+      this.motion?.release();
+    }
+  }
+
+  private async readSources(): Promise<void> {
     const { sources: urls, camera } = this.data;
     let attempt = 0;
     let item = 0;
@@ -92,6 +110,9 @@ export class CameraReader {
       }
       const { capture, openSeconds } = opened;
       this.reconnectRequested = null;
+      // A new connection: the first frame is detected, and motion is measured against a new background.
+      this.gate.reset();
+      this.motion?.reset();
       const fps = capture.get(this.cv.CAP_PROP_FPS);
       const declaredFrames = sourceKind(url) === 'file' ? capture.get(this.cv.CAP_PROP_FRAME_COUNT) : 0;
       const outcome = await this.readLoop(capture, url, fps, openSeconds, () => {
@@ -196,13 +217,29 @@ export class CameraReader {
     return { kind: 'stopped' };
   }
 
-  /** Downstream gets the detector tensor, plus the frame as 8-bit BGR when asked for (grey and BGRA sources are converted here). */
+  /**
+   * Downstream gets the detector tensor, plus the frame as 8-bit BGR when
+   * asked for (grey and BGRA sources are converted here). A frame the gate
+   * skips goes on too, with `skip` set and neither tensor nor pixels (empty
+   * buffers): the tracker predicts it, and it still counts and publishes.
+   */
   private emit(mat: CvMat, capturedAt: number): void {
     const { cv } = this;
     const bgr = mat.channels === 3 ? mat : mat.cvtColor(mat.channels === 1 ? cv.COLOR_GRAY2BGR : cv.COLOR_BGRA2BGR);
-    const data = this.data.sendPixels ? ownBuffer(bgr.getData()) : new ArrayBuffer(0);
-    const tensor = this.tensors.build(bgr);
-    const meta = { camera: this.data.camera.name, seq: this.seq++, capturedAt, videoIndex: this.videoIndex, width: bgr.cols, height: bgr.rows };
+    const motion = this.motion?.measure(bgr);
+    const skip = this.gate.decide(performance.now(), motion === undefined ? null : motion >= this.data.camera.motion.min_area);
+    const data = this.data.sendPixels && !skip ? ownBuffer(bgr.getData()) : new ArrayBuffer(0);
+    const tensor = skip ? new ArrayBuffer(0) : this.tensors.build(bgr);
+    const meta: FrameMeta = {
+      camera: this.data.camera.name,
+      seq: this.seq++,
+      capturedAt,
+      videoIndex: this.videoIndex,
+      width: bgr.cols,
+      height: bgr.rows,
+      ...(skip && { skip }),
+      ...(motion !== undefined && { motion }),
+    };
     const jpeg = this.preview.maybeEncode(bgr, performance.now());
     // Without external memory tracking V8 does not see Mat memory, so free it now rather than at some later GC.
     if (bgr !== mat) bgr.release();
