@@ -52,7 +52,9 @@ function vtest(count: number, extra: Partial<CameraGroup> = {}): CameraGroup {
 export async function densityFigures(): Promise<void> {
   console.log(
     `(density) live 10 fps file cameras, each its own capture; sustained = < ${LIMITS.dropped * 100} % dropped from the queues, frame_latency p95 < ${LIMITS.p95Seconds * 1000} ms, ` +
-      `≥ ${LIMITS.delivered * 100} % of 10 fps delivered; ${WINDOW_SECONDS} s windows; doubling, then bisecting to ~10 %, cap ${CAP}`,
+      `≥ ${LIMITS.delivered * 100} % of 10 fps delivered; ${WINDOW_SECONDS} s windows; doubling, then bisecting to ~10 %, cap ${CAP}; ` +
+      // systemd/vigil.service sets 32: the capture reads run on libuv's pool (npm run bench sets it too).
+      `UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? '4 (unset)'}`,
   );
   const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-density-'));
   try {
