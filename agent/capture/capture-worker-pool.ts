@@ -121,8 +121,10 @@ export class CaptureWorkerPool {
     const now = this.clock.now();
     const cameras = this.workers.reduce((n, w) => n + w.cameras.size, 0) + 1;
     const limit = this.deps.workers === 'auto' ? Math.min(availableParallelism(), cameras) : this.deps.workers;
-    const usable = this.workers.filter((w) => !w.retiring && (!w.heard || now - w.lastMessageAt < WORKER_SUSPECT_MS));
-    if (usable.length < limit) return this.startWorker();
+    const running = this.workers.filter((w) => !w.retiring);
+    const usable = running.filter((w) => !w.heard || now - w.lastMessageAt < WORKER_SUSPECT_MS);
+    // Only when every worker may be blocked does a new one go above the limit, for as long as the blocked one is not yet abandoned.
+    if (running.length < limit || usable.length === 0) return this.startWorker();
     return usable.reduce((best, w) => (w.cameras.size < best.cameras.size ? w : best));
   }
 
