@@ -6,10 +6,11 @@ import type { TrackedObject } from '../core/scene.js';
 /** The classifier's verdict on an object (DetectedObject.class, TrackedObject.class). */
 export type TrackClass = NonNullable<DetectedObject['class']>;
 
-/** One track to classify now: the box to crop (its detection's this frame). */
+/** One track to classify now: the box to crop (its detection's this frame), and the track's own box to record(). */
 export interface PlannedClassification {
   readonly trackId: number;
   readonly box: Box;
+  readonly trackBox: Box;
 }
 
 export type TrackClassPlannerOptions = Pick<ClassifierConfig, 'apply_to' | 'min_box_pixels' | 'max_objects_per_frame' | 'reclassify_seconds' | 'reclassify_area_ratio'>;
@@ -45,20 +46,26 @@ export class TrackClassPlanner {
 
   /** `tracks`: the tracker's confirmed tracks matched this frame; `objects`: the frame's detections they index. */
   plan(tracks: readonly TrackedObject[], objects: readonly Pick<DetectedObject, 'box'>[], nowMs: number): PlannedClassification[] {
-    const due: { trackId: number; box: Box; score: number; fresh: boolean }[] = [];
+    const due: { trackId: number; box: Box; trackBox: Box; score: number; fresh: boolean }[] = [];
     for (const track of tracks) {
       if (this.applyTo.size > 0 && !this.applyTo.has(track.label)) continue;
       const box = objects[track.objectIndex]?.box ?? track.box;
       if (Math.min(box[2] - box[0], box[3] - box[1]) < this.options.min_box_pixels) continue;
       const last = this.classified.get(track.trackId);
-      if (last && !this.isStale(last, area(box), nowMs)) continue;
-      due.push({ trackId: track.trackId, box, score: track.score, fresh: last === undefined });
+      if (last && !this.isStale(last, area(track.box), nowMs)) continue;
+      due.push({ trackId: track.trackId, box, trackBox: track.box, score: track.score, fresh: last === undefined });
     }
     due.sort((a, b) => Number(b.fresh) - Number(a.fresh) || b.score - a.score);
-    return due.slice(0, this.options.max_objects_per_frame).map(({ trackId, box }) => ({ trackId, box }));
+    return due.slice(0, this.options.max_objects_per_frame).map(({ trackId, box, trackBox }) => ({ trackId, box, trackBox }));
   }
 
-  /** A classification that ran on `box` of the frame captured at `nowMs`. */
+  /**
+   * A classification that ran on the frame captured at `nowMs`; `box` is the
+   * track's box then (PlannedClassification.trackBox), whose area later
+   * frames are compared with: the tracker's filtered box, so a detection's
+   * frame-to-frame jitter (a person half hidden for a frame) does not count
+   * as a change.
+   */
   record(trackId: number, classification: TrackClass, box: Box, nowMs: number): void {
     this.classified.set(trackId, { class: classification, area: area(box), at: nowMs });
   }

@@ -48,9 +48,9 @@ export class TrackClassifier {
         frame,
         planned.map((p) => p.box),
       );
-      planned.forEach(({ trackId, box }, k) => {
+      planned.forEach(({ trackId, trackBox }, k) => {
         const cls = outcome.classes[k];
-        if (cls) this.planner.record(trackId, cls, box, at);
+        if (cls) this.planner.record(trackId, cls, trackBox, at);
       });
       return { frame: outcome.frame, classifySeconds: outcome.seconds, classifiedObjects: planned.length };
     } catch (err) {

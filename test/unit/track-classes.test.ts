@@ -29,14 +29,20 @@ describe('TrackClassPlanner', () => {
     expect(planner.classOf(3)).toBeNull();
   });
 
-  it('crops the detection box of this frame, not the Kalman box', () => {
+  it('crops the detection box of this frame, and measures the change of size on the Kalman box', () => {
     const planner = new TrackClassPlanner(DEFAULTS);
     const t = track(1, { box: [0, 0, 100, 200], objectIndex: 1 });
     const detections = [{ box: [500, 500, 520, 540] as Box }, { box: [2, 3, 98, 201] as Box }];
-    expect(planner.plan([t], detections, T0)).toEqual([{ trackId: 1, box: [2, 3, 98, 201] }]);
+    expect(planner.plan([t], detections, T0)).toEqual([{ trackId: 1, box: [2, 3, 98, 201], trackBox: [0, 0, 100, 200] }]);
+    planner.record(1, CAT, [0, 0, 100, 200], T0);
+    // A detection half its size for a frame (half hidden) while the track's box holds: no new classification.
+    expect(planner.plan([t], [{ box: [0, 0, 50, 200] }, { box: [0, 0, 50, 200] }], T0 + 100)).toEqual([]);
+    // The track's box itself grew 1.6 ×: due, cropping the detection.
+    const grown = track(1, { box: [0, 0, 160, 200], objectIndex: 0 });
+    expect(planner.plan([grown], [{ box: [1, 1, 150, 190] }], T0 + 200)).toEqual([{ trackId: 1, box: [1, 1, 150, 190], trackBox: [0, 0, 160, 200] }]);
   });
 
-  it('classifies again when the box area grew or shrank by reclassify_area_ratio since the last classification', () => {
+  it("classifies again when the track's box area grew or shrank by reclassify_area_ratio since the last classification", () => {
     const planner = new TrackClassPlanner(DEFAULTS);
     planner.record(1, CAT, [0, 0, 100, 100], T0); // area 10 000
     const at = (box: Box): number[] => ids(planner.plan([track(1, { box, objectIndex: 0 })], [{ box }], T0 + 100));

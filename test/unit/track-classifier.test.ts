@@ -116,7 +116,9 @@ describe('LaneScene with per-track classification', () => {
     // From frame 12 the second box is 160 × 260: 2.08 × the area.
     for (let f = 0; f < 20; f++) out.push((await scene.process(result(f, detections(f, 60, 12)))).result);
     expect(classifier.jobs.map((j) => j.boxes.length)).toEqual([2, 1]);
-    expect(classifier.jobs[1]!.seq).toBe(12);
+    // The track's (Kalman) box follows the jump within a frame or two.
+    expect(classifier.jobs[1]!.seq).toBeGreaterThanOrEqual(12);
+    expect(classifier.jobs[1]!.seq).toBeLessThanOrEqual(14);
     expect(out[19]!.objects.map((o) => o.class?.label)).toEqual(['label 1', 'label 2']);
   });
 
