@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentProcess, agentConfigYaml } from '../helpers/agent-process.js';
 import type { Sample } from '../helpers/metrics-text.js';
-import { Mosquitto } from '../helpers/mosquitto.js';
+import { Mosquitto, MqttRecorder } from '../helpers/mosquitto.js';
+import { schemaErrors } from '../helpers/payload-schemas.js';
 import { freePort } from '../helpers/ports.js';
 import { media, model } from '../helpers/testdata.js';
 import { waitFor } from '../helpers/wait.js';
@@ -69,6 +70,7 @@ function cameraYaml(c: Camera): string {
 describe('cardinality: series budget and label values', () => {
   let broker: Mosquitto | undefined;
   let agent: AgentProcess | undefined;
+  let recorder: MqttRecorder | undefined;
   let cameras: Camera[] = [];
   let samples: Sample[] = [];
   const labelsFile = readFileSync(model('coco80_labels.txt'), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
@@ -86,15 +88,17 @@ describe('cardinality: series budget and label values', () => {
           { name: 'middle', labels: ['person'], directions: ['north', 'south'] },
           { name: 'kerb', labels: [], directions: ['in', 'out'] },
         ],
+        interval: 2,
       },
-      { name: 'lobby', url: media('vtest.avi'), zones: [{ name: 'door', labels: [] }], lines: [] },
+      { name: 'lobby', url: media('vtest.avi'), zones: [{ name: 'door', labels: [] }], lines: [], motion: true },
       // Never answers: its series must exist all the same, at zero.
       { name: 'gate', url: `rtsp://127.0.0.1:${await freePort()}/dead`, zones: [], lines: [] },
     ];
     broker = await Mosquitto.start();
+    recorder = await MqttRecorder.start(broker.url(), `vigil/${DEVICE}/#`);
     agent = await AgentProcess.start(
       agentConfigYaml(cameras.map(cameraYaml).join(''), {
-        extra: `device:\n  id: ${DEVICE}\n  site: ${SITE}\nmetrics:\n  constant_labels: true\nmqtt:\n  url: ${broker.url()}\n`,
+        extra: `device:\n  id: ${DEVICE}\n  site: ${SITE}\nmetrics:\n  constant_labels: true\nmqtt:\n  url: ${broker.url()}\n  metrics_interval: 1\n`,
       }).replace(/^(detector:\n(?: {2}.*\n)+)/m, `$1  classes: ${yamlList(CLASSES)}\n`),
     );
     const running = agent;
@@ -112,6 +116,7 @@ describe('cardinality: series budget and label values', () => {
   });
 
   afterAll(async () => {
+    await recorder?.stop();
     await agent?.stop();
     await broker?.stop();
   });
@@ -181,5 +186,42 @@ describe('cardinality: series budget and label values', () => {
     expect(samples.filter((s) => s.name === 'zone_objects' && s.labels.zone === 'lower').map((s) => s.labels.label)).toEqual(['person']);
     expect(samples.filter((s) => s.name === 'line_crossings_total' && s.labels.line === 'middle').map((s) => s.labels.direction).sort()).toEqual(['north', 'south']);
     expect(samples.filter((s) => s.name === 'vigil_info')).toHaveLength(1);
+  });
+
+  it('shows each camera its interval, its skipped frames by reason, and motion_level only where motion gating is on (issue 16)', () => {
+    const of = (name: string, camera: string): Sample[] => samples.filter((s) => s.name === name && s.labels.camera === camera);
+    expect(of('detector_interval', 'plaza').map((s) => s.value)).toEqual([2]);
+    expect(of('detector_interval', 'gate').map((s) => s.value)).toEqual([1]);
+    for (const c of cameras) expect(of('frames_skipped_total', c.name).map((s) => s.labels.reason).sort(), c.name).toEqual(['interval', 'no_motion']);
+    // Interval 2: about every other frame of plaza came from the tracks.
+    expect(of('frames_skipped_total', 'plaza').find((s) => s.labels.reason === 'interval')!.value).toBeGreaterThan(0);
+    expect(of('motion_level', 'lobby')).toHaveLength(1);
+    expect(of('motion_level', 'lobby')[0]!.value).toBeGreaterThanOrEqual(0);
+    expect(of('motion_level', 'lobby')[0]!.value).toBeLessThanOrEqual(1);
+    expect(samples.filter((s) => s.name === 'motion_level').map((s) => s.labels.camera)).toEqual(['lobby']);
+  });
+
+  it('says on MQTT which frames were detected and which predicted, and carries the new series in the snapshot (issue 16)', async () => {
+    const topic = (camera: string, kind: string): string => `vigil/${DEVICE}/${camera}/${kind}`;
+    const detections = (camera: string): Record<string, unknown>[] => recorder!.messages.filter((m) => m.topic === topic(camera, 'detections')).map((m) => JSON.parse(m.payload) as Record<string, unknown>);
+    await recorder!.waitFor(() => detections('plaza').length >= 20 && recorder!.messages.some((m) => m.topic === `vigil/${DEVICE}/metrics`), 20_000, 'plaza detections and a snapshot');
+    const plaza = detections('plaza');
+    for (const message of plaza) expect(schemaErrors('detections', message)).toEqual([]);
+    const predicted = plaza.filter((m) => m.detected === false);
+    // Interval 2: half the frames, give or take the start.
+    expect(predicted.length).toBeGreaterThan(0.3 * plaza.length);
+    expect(predicted.length).toBeLessThan(0.7 * plaza.length);
+    expect(new Set(predicted.map((m) => m.skip_reason))).toEqual(new Set(['interval']));
+    expect(plaza.filter((m) => m.detected === true).every((m) => !('skip_reason' in m))).toBe(true);
+    // A predicted frame's objects are tracks: each has its track id.
+    const predictedObjects = predicted.flatMap((m) => m.objects as { track_id: number | null }[]);
+    expect(predictedObjects.length).toBeGreaterThan(0);
+    expect(predictedObjects.every((o) => typeof o.track_id === 'number')).toBe(true);
+    const snapshot = JSON.parse(recorder!.messages.filter((m) => m.topic === `vigil/${DEVICE}/metrics`).at(-1)!.payload) as { cameras: Record<string, Record<string, unknown>> };
+    expect(schemaErrors('metrics', snapshot)).toEqual([]);
+    expect(snapshot.cameras.plaza).toMatchObject({ detector_interval: 2, frames_skipped_total: { interval: expect.any(Number) as number, no_motion: 0 } });
+    expect(snapshot.cameras.plaza).not.toHaveProperty('motion_level');
+    expect(snapshot.cameras.lobby!.motion_level).toEqual(expect.any(Number));
+    console.info(`issue 16: plaza ${predicted.length} of ${plaza.length} detections messages predicted, ${predictedObjects.length} objects on them; lobby motion_level ${String(snapshot.cameras.lobby!.motion_level)}`);
   });
 });
