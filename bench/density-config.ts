@@ -20,6 +20,8 @@ export interface CameraGroup {
   readonly prefix: string;
   readonly count: number;
   readonly url: string;
+  /** Copies of `url` shifted in time: camera i plays copies[i % length], so the cameras' bursts do not all come at once. */
+  readonly copies?: readonly string[];
   readonly interval?: DetectorInterval;
   readonly maxInterval?: number;
   readonly motion?: boolean;
@@ -39,7 +41,7 @@ export interface DensitySettings {
 function cameraYaml(group: CameraGroup, index: number): string {
   const keys = [
     `name: ${group.prefix}${index}`,
-    `url: ${group.url}`,
+    `url: ${group.copies?.length ? group.copies[index % group.copies.length] : group.url}`,
     `file_pace: ${group.pace ?? 'realtime'}`,
     `loop: ${group.loop ?? true}`,
     'queue_capacity: 4',

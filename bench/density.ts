@@ -7,7 +7,7 @@ import { decodeCeiling } from './density-decode.js';
 import { rssSeries } from './density-rss.js';
 import type { SearchResult } from './density-search.js';
 import { CAMERA_FPS, findDensity, LIMITS, runTrial, WINDOW_SECONDS, type TrialFigures } from './density-trial.js';
-import { renderStaticClip, STATIC_BURSTS, STATIC_LINE } from './static-clip.js';
+import { renderStaticClip, shiftedCopies, STATIC_BURSTS, STATIC_LINE } from './static-clip.js';
 
 /**
  * `npm run bench`'s density part (issue 16 item 5; VIGIL_BENCH_ONLY=density
@@ -84,7 +84,9 @@ export async function densityFigures(): Promise<void> {
     await search('d2', 'vtest.avi, classifier per_track (persons), interval 1', (n) => ({ groups: [vtest(n)], classifier: 'per_track' }), Math.max(1, a));
     const clip = wanted('e1') || wanted('e2') || wanted('accuracy') ? await renderStaticClip(dir, TESTDATA) : '';
     const staticLine = JSON.stringify(STATIC_LINE);
-    const still = (n: number, motion: boolean): DensitySettings => ({ groups: [{ prefix: 'cam', count: n, url: clip, line: staticLine, motion }] });
+    // Six copies shifted 10 s apart: the cameras' bursts spread over the minute, as on a real site.
+    const copies = wanted('e1') || wanted('e2') ? shiftedCopies(clip, dir, 6) : [];
+    const still = (n: number, motion: boolean): DensitySettings => ({ groups: [{ prefix: 'cam', count: n, url: clip, copies, line: staticLine, motion }] });
     const staticOff = await search('e1', `static clip (${STATIC_BURSTS} bursts a minute), interval 1, gating off`, (n) => still(n, false), 2);
     await search('e2', 'static clip, motion gating on', (n) => still(n, true), Math.max(4, staticOff * 4));
     printTable(rows, decode);

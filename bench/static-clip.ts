@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Actor, VideoSpec } from '../test/helpers/synthetic-video.js';
 
@@ -60,4 +61,32 @@ export async function renderStaticClip(dir: string, testdata: string): Promise<s
   const spec: VideoSpec = { fps: STATIC_FPS, frames: STATIC_FRAMES, actors: staticActors(DARK_COAT, RED_JACKET) };
   await writeSyntheticVideo(file, spec);
   return file;
+}
+
+/**
+ * `count` copies of the clip, copy k starting 60·k/count s in and wrapping
+ * round (k = 0 is the clip itself): cameras given different copies have
+ * their bursts at different times, as real cameras would, instead of all
+ * at once. Cut at whole seconds, where the clip has its keyframes (one a
+ * second), and joined without re-encoding.
+ */
+export function shiftedCopies(clip: string, dir: string, count: number): string[] {
+  const seconds = STATIC_FRAMES / STATIC_FPS;
+  const copies = [clip];
+  for (let k = 1; k < count; k++) {
+    const offset = Math.round((seconds * k) / count);
+    const out = join(dir, `static-plaza-${offset}s.mp4`);
+    if (!existsSync(out)) {
+      const head = join(dir, `head-${offset}.mp4`);
+      const tail = join(dir, `tail-${offset}.mp4`);
+      const list = join(dir, `list-${offset}.txt`);
+      const ffmpeg = (...args: string[]): void => void execFileSync('ffmpeg', ['-nostdin', '-loglevel', 'error', '-y', ...args]);
+      ffmpeg('-ss', String(offset), '-i', clip, '-an', '-c', 'copy', head);
+      ffmpeg('-i', clip, '-t', String(offset), '-an', '-c', 'copy', tail);
+      writeFileSync(list, `file '${head}'\nfile '${tail}'\n`);
+      ffmpeg('-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', out);
+    }
+    copies.push(out);
+  }
+  return copies;
 }
