@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { densityConfig } from '../../bench/density-config.js';
 import { searchMost } from '../../bench/density-search.js';
@@ -64,6 +65,8 @@ describe('the density configs', () => {
     expect(config.classifier?.mode).toBe('per_track');
     expect(config.detector.classes).toEqual(['person']);
     expect(densityConfig({ groups: [{ prefix: 'c', count: 1, url: 'vtest.avi' }] }).classifier).toBeUndefined();
+    const shifted = densityConfig({ groups: [{ prefix: 's', count: 3, url: 'a.mp4', copies: ['a.mp4', 'b.mp4'] }] });
+    expect(shifted.cameras.map((c) => basename(String(c.url)))).toEqual(['a.mp4', 'b.mp4', 'a.mp4']);
   });
 });
 
