@@ -99,6 +99,7 @@ async function main(): Promise<void> {
 /** One classify job on the narrow sessions; a failure fails the job only (its tracks stay unclassified), never the worker. */
 async function classifyJob(analyzer: FrameAnalyzer, { id, meta, data: pixels, boxes }: ClassifyRequest): Promise<void> {
   try {
+    if (pixels.byteLength < meta.width * meta.height * 3) throw new Error(`frame ${meta.seq} of ${meta.camera} came without its pixels`);
     const t0 = performance.now();
     const classes = await analyzer.classifyBoxes({ data: new Uint8Array(pixels), width: meta.width, height: meta.height }, boxes);
     post({ type: 'classified', id, classes, seconds: (performance.now() - t0) / 1000, data: pixels }, [pixels]);

@@ -41,6 +41,9 @@ export class TrackClassifier {
     this.planner.forget(ended);
     const at = frame.meta.capturedAt;
     if (at < this.pausedUntil) return { frame, classifySeconds: 0, classifiedObjects: 0 };
+    // Frames without their pixels (a camera started before a reload added the classifier) cannot be cropped.
+    const { width, height } = frame.meta;
+    if (frame.data.byteLength < width * height * 3) return { frame, classifySeconds: 0, classifiedObjects: 0 };
     const planned = this.planner.plan(tracks, objects, at);
     if (planned.length === 0) return { frame, classifySeconds: 0, classifiedObjects: 0 };
     try {

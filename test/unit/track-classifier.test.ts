@@ -25,6 +25,7 @@ import { createTracker } from '../../agent/tracking/tracker.js';
 const T0 = 1_700_000_000_000;
 const silent = createLogger('silent');
 const OPTIONS: TrackClassPlannerOptions = { apply_to: [], min_box_pixels: 16, max_objects_per_frame: 32, reclassify_seconds: 0, reclassify_area_ratio: 1.5 };
+const PIXELS = 1280 * 720 * 3;
 const TIMINGS = { detectSeconds: 0.01, batchFrames: 1, wide: false, classifySeconds: 0, classifiedObjects: 0 };
 
 /** A classify job that answers with `label <n>` per crop (n counting jobs) and new pixels; the first `failing` jobs fail. */
@@ -51,7 +52,7 @@ function detections(f: number, grow = 0, growFrom = Number.POSITIVE_INFINITY): D
 
 function result(seq: number, objects: DetectedObject[], skip?: FrameSkip): FrameResult {
   const meta = { camera: 'plaza', seq, capturedAt: T0 + seq * 100, videoIndex: 0, width: 1280, height: 720, ...(skip ? { skip } : {}) };
-  return { frame: { meta, data: new ArrayBuffer(3) }, objects: skip ? [] : objects, timings: TIMINGS, dequeuedAt: 0, completedAt: 0 };
+  return { frame: { meta, data: new ArrayBuffer(skip ? 0 : PIXELS) }, objects: skip ? [] : objects, timings: TIMINGS, dequeuedAt: 0, completedAt: 0 };
 }
 
 function lane(classifier: FakeClassifier, options = OPTIONS) {
@@ -95,7 +96,7 @@ describe('LaneScene with per-track classification', () => {
         expect(r.frame.data.byteLength).toBe(7);
       } else {
         expect(r.timings).toMatchObject({ classifiedObjects: 0, classifySeconds: 0 });
-        expect(r.frame.data.byteLength).toBe(3);
+        expect(r.frame.data.byteLength).toBe(r.frame.meta.skip ? 0 : PIXELS);
       }
     }
     // Predicted frames (every third) carry the class from the tracks.
@@ -135,6 +136,17 @@ describe('LaneScene with per-track classification', () => {
     expect(out[failed!.seq]!.timings.classifiedObjects).toBe(0);
     expect(out[retried!.seq - 1]!.objects.every((o) => o.class === null)).toBe(true);
     expect(out[retried!.seq]!.objects.map((o) => o.class?.label)).toEqual(['label 2', 'label 2']);
+  });
+
+  it('sends no job for a frame that came without its pixels (a camera started before the classifier was added)', async () => {
+    const classifier = new FakeClassifier();
+    const { scene } = lane(classifier);
+    for (let f = 0; f < 10; f++) {
+      const r = result(f, detections(f));
+      const { result: tracked } = await scene.process({ ...r, frame: { ...r.frame, data: new ArrayBuffer(0) } });
+      expect(tracked.objects.every((o) => o.class === null)).toBe(true);
+    }
+    expect(classifier.jobs).toEqual([]);
   });
 
   it('forgets the classes of ended tracks: after a new video every track is classified anew', async () => {
@@ -194,7 +206,7 @@ describe('the dispatcher with a camera that classifies per track', () => {
     dispatcher.start();
     const capture = (seq: number): void => {
       const meta = { camera: 'plaza', seq, capturedAt: T0 + seq * 100, videoIndex: 0, width: 1280, height: 720 };
-      camera.queue.push({ meta, data: new ArrayBuffer(3), tensor: new ArrayBuffer(16) });
+      camera.queue.push({ meta, data: new ArrayBuffer(PIXELS), tensor: new ArrayBuffer(16) });
       dispatcher.pump();
     };
     return { pool, results, jobs, capture };
