@@ -24,7 +24,7 @@ import { FpsCap, RealtimeSchedule } from './pacing.js';
 import { PreviewEncoder } from './preview-encoder.js';
 import type { CaptureWorkerData, FromCameraReader, ToCameraReader } from './protocol.js';
 import { rtspProbeUrl } from './reachability.js';
-import { DetectorTensorBuilder, ownBuffer } from './tensor-builder.js';
+import { DetectorTensorBuilder, ownBuffer, type TensorSpares } from './tensor-builder.js';
 
 type ReadOutcome = { kind: 'ended'; frames: number } | { kind: 'failed'; code: string; message: string } | { kind: 'stopped' };
 type OpenAnswer = { go: true; reason: 'backoff' | 'probe' } | { go: false; message: string };
@@ -52,10 +52,12 @@ export class CameraReader {
     kernel: TensorKernel | undefined,
     private readonly data: CaptureWorkerData,
     private readonly post: PostToMain,
+    /** Shared by the cameras of the worker. */
+    spares: TensorSpares,
   ) {
     this.preview = new PreviewEncoder(cv);
     this.preview.configure(data.preview);
-    this.tensors = new DetectorTensorBuilder(cv, data.recipe, kernel);
+    this.tensors = new DetectorTensorBuilder(cv, data.recipe, kernel, spares);
     const { motion } = data.camera;
     this.gate = new DetectionGate(motion.refresh_seconds);
     this.motion = motion.enabled ? new MotionDetector(motion, cv) : null;

@@ -26,9 +26,11 @@ const PROBE_TIMEOUT_MAX_MS = 1000;
  * The rule: the backoff timer opens as before; a probe cuts the wait short
  * only on an edge, when it finds the target reachable after a probe found it
  * unreachable (the camera came back), and that open starts a fresh backoff
- * (the worker restarts its attempt count). A target that stays reachable
- * while opens fail (a frozen server still accepts TCP; an RTSP server that
- * refuses the stream) triggers nothing: the capped backoff paces those opens.
+ * (the worker restarts its attempt count). An rtsp:// camera is probed with
+ * an RTSP request, so a frozen server (whose kernel still accepts TCP) reads
+ * as gone and its thaw as an edge. A target that stays reachable while opens
+ * fail (an RTSP server that refuses the stream, a TCP-only probe of a frozen
+ * server) triggers nothing: the capped backoff paces those opens.
  * So each probe-triggered open needs a failed probe before it: at most one
  * per two probe intervals even for a flapping camera, never a tight loop.
  */

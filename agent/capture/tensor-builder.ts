@@ -11,6 +11,31 @@ import type { CvBinding, CvMat } from './opencv-binding.js';
 const MAX_SPARE_TENSORS = 4;
 
 /**
+ * Spare tensors, possibly shared by the cameras of one capture worker (issue
+ * 16: 2 MB each, kept per camera they were most of a camera's memory): a
+ * tensor back from one camera's inference is filled for the next frame of
+ * any camera with the same input size. `limit` is read at every return.
+ */
+export class TensorSpares {
+  private readonly buffers: ArrayBuffer[] = [];
+
+  constructor(private readonly limit: () => number = () => MAX_SPARE_TENSORS) {}
+
+  get count(): number {
+    return this.buffers.length;
+  }
+
+  take(bytes: number): ArrayBuffer | undefined {
+    const index = this.buffers.findIndex((b) => b.byteLength === bytes);
+    return index < 0 ? undefined : this.buffers.splice(index, 1)[0];
+  }
+
+  give(tensor: ArrayBuffer): void {
+    if (this.buffers.length < this.limit()) this.buffers.push(tensor);
+  }
+}
+
+/**
  * Builds the detector's NCHW float32 input from a BGR frame on the capture
  * thread, so it overlaps with inference instead of queueing in front of
  * every run(). OpenCV resizes (SIMD); native/tensor-kernel then writes the
@@ -21,19 +46,19 @@ const MAX_SPARE_TENSORS = 4;
  * is not built.
  */
 export class DetectorTensorBuilder {
-  private readonly spares: ArrayBuffer[] = [];
   private readonly bytes: number;
 
   constructor(
     private readonly cv: CvBinding,
     private readonly recipe: TensorRecipe,
     private readonly kernel: TensorKernel | undefined,
+    private readonly spares: TensorSpares = new TensorSpares(),
   ) {
     this.bytes = 3 * recipe.width * recipe.height * Float32Array.BYTES_PER_ELEMENT;
   }
 
   get spareCount(): number {
-    return this.spares.length;
+    return this.spares.count;
   }
 
   build(frame: CvMat): ArrayBuffer {
@@ -50,12 +75,12 @@ export class DetectorTensorBuilder {
 
   /** A tensor back from inference: reused for a later frame when it has this recipe's size. */
   recycle(tensor: ArrayBuffer): void {
-    if (this.kernel && tensor.byteLength === this.bytes && this.spares.length < MAX_SPARE_TENSORS) this.spares.push(tensor);
+    if (this.kernel && tensor.byteLength === this.bytes) this.spares.give(tensor);
   }
 
   private fillPlanes(resized: CvMat, lb: Letterbox): ArrayBuffer {
     const { recipe } = this;
-    const tensor = this.spares.pop() ?? new ArrayBuffer(this.bytes);
+    const tensor = this.spares.take(this.bytes) ?? new ArrayBuffer(this.bytes);
     const pixels = resized.getData();
     this.kernel!.letterboxPlanar(
       pixels,
