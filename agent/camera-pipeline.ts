@@ -89,8 +89,10 @@ export class CameraPipeline implements CameraLane {
       this.dropped('queue_full');
       this.schedule.dropped();
       deps.onDropped(this, frame);
+      // Never inferred: its tensor goes back to capture to be filled again, as an inferred one does.
+      this.source.recycleTensor(frame.tensor);
     });
-    this.schedule = new DetectorSchedule(deps.interval, camera.queue_capacity, (interval, moving) => this.tellGate(interval, moving), deps.tracker.enabled);
+    this.schedule = new DetectorSchedule(deps.interval, camera.queue_capacity, (...plan) => this.tellGate(...plan), deps.tracker.enabled);
     this.stats = deps.metrics.addCamera({
       camera: camera.name,
       queueCapacity: camera.queue_capacity,
@@ -150,6 +152,8 @@ export class CameraPipeline implements CameraLane {
   /** A reload changed the classifier section (new inference workers): per-track classification follows it on the running tracks. */
   applyClassifier(trackClasses: TrackClasses | undefined): void {
     this.trackClasses = trackClasses;
+    // The new classifier (or none, or per_frame) starts out wanting every detected frame's pixels.
+    this.schedule.setWantPixels(true);
     this.scene?.setClasses(this.trackClassifier());
   }
 
@@ -160,18 +164,19 @@ export class CameraPipeline implements CameraLane {
   private trackClassifier(): TrackClassifier | undefined {
     const { trackClasses } = this;
     if (!trackClasses) return undefined;
-    return new TrackClassifier(new TrackClassPlanner(trackClasses.config), trackClasses.classify, (err) => {
+    const failed = (err: unknown): void => {
       if (this.classifyErrorLog.allow()) this.logger.error({ camera: this.name, code: ErrorCode.INFERENCE_FAILED, err: errorMessage(err) }, 'tracks not classified');
-    });
+    };
+    return new TrackClassifier(new TrackClassPlanner(trackClasses.config), trackClasses.classify, failed, (want) => this.schedule.setWantPixels(want));
   }
 
   private dropped(reason: DropReason): void {
     this.stats.framesDropped[reason] += 1;
   }
 
-  private tellGate(interval: number, moving: boolean): void {
+  private tellGate(interval: number, moving: boolean, wantPixels: boolean): void {
     this.stats.detectorInterval = interval;
-    this.source.setGate(interval, moving);
+    this.source.setGate(interval, moving, wantPixels);
   }
 
   private laneScene(camera: CameraConfig, tracker: TrackerConfig): LaneScene | undefined {

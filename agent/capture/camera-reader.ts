@@ -36,6 +36,8 @@ export class CameraReader {
   private readonly preview: PreviewEncoder;
   private readonly tensors: DetectorTensorBuilder;
   private readonly gate: DetectionGate;
+  /** Per-track classification says whether a classification is due: without one, detected frames go without pixels too. */
+  private wantPixels = true;
   /** The motion measure, on a camera with motion gating only. */
   private readonly motion: MotionDetector | null;
   private reconnectRequested: string | null = null;
@@ -69,7 +71,10 @@ export class CameraReader {
   handle(message: ToCameraReader): void {
     // The most frequent message, and nothing waits on it.
     if (message.type === 'recycle') return this.tensors.recycle(message.tensor);
-    if (message.type === 'gate') return this.gate.setPlan(message.interval, message.movingTracks);
+    if (message.type === 'gate') {
+      this.wantPixels = message.wantPixels;
+      return this.gate.setPlan(message.interval, message.movingTracks);
+    }
     if (message.type === 'reconnect') this.reconnectRequested = message.reason;
     else if (message.type === 'credit') this.credits += message.frames;
     else if (message.type === 'preview') this.preview.configure(message.settings);
@@ -230,7 +235,7 @@ export class CameraReader {
     const bgr = mat.channels === 3 ? mat : mat.cvtColor(mat.channels === 1 ? cv.COLOR_GRAY2BGR : cv.COLOR_BGRA2BGR);
     const motion = this.motion?.measure(bgr);
     const skip = this.gate.decide(performance.now(), motion === undefined ? null : motion >= this.data.camera.motion.min_area);
-    const data = this.data.sendPixels && !skip ? ownBuffer(bgr.getData()) : new ArrayBuffer(0);
+    const data = this.data.sendPixels && this.wantPixels && !skip ? ownBuffer(bgr.getData()) : new ArrayBuffer(0);
     const tensor = skip ? new ArrayBuffer(0) : this.tensors.build(bgr);
     const meta: FrameMeta = {
       camera: this.data.camera.name,

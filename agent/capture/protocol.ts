@@ -54,8 +54,10 @@ export type ToCameraReader =
    * Which frames get the detector (issue 16; agent/capture/detection-gate.ts
    * decides per frame): every `interval`-th, and with motion gating only while
    * something moves or a track does (`movingTracks`, from the camera's tracker).
+   * `wantPixels` false: no classification is due (per-track classification),
+   * so detected frames leave their pixels behind too.
    */
-  | { type: 'gate'; interval: number; movingTracks: boolean }
+  | { type: 'gate'; interval: number; movingTracks: boolean; wantPixels: boolean }
   /** A frame's detector tensor, back from inference (transferred): filled again for a later frame. */
   | { type: 'recycle'; tensor: ArrayBuffer };
 

@@ -1,8 +1,12 @@
 import type { IntervalSetting } from '../config/density-schema.js';
 import { AutoInterval } from './auto-interval.js';
 
-/** What the camera's capture gate is told: detect every `interval`-th frame; `movingTracks` keeps motion gating detecting. */
-export type GatePlan = (interval: number, movingTracks: boolean) => void;
+/**
+ * What the camera's capture gate is told: detect every `interval`-th frame;
+ * `movingTracks` keeps motion gating detecting; `wantPixels` false: detected
+ * frames may leave their pixels behind (no classification due, issue 16).
+ */
+export type GatePlan = (interval: number, movingTracks: boolean, wantPixels: boolean) => void;
 
 /**
  * One camera's detector plan on the main thread (issue 16): the interval it
@@ -13,6 +17,7 @@ export type GatePlan = (interval: number, movingTracks: boolean) => void;
 export class DetectorSchedule {
   private current: number;
   private moving = false;
+  private wantPixels = true;
   private readonly auto: AutoInterval | null;
   private fillMax = 0;
   private drops = 0;
@@ -35,7 +40,7 @@ export class DetectorSchedule {
 
   /** The plan as it stands, e.g. for a capture worker that starts or is replaced. */
   announce(): void {
-    this.tell(this.current, this.moving);
+    this.tell(this.current, this.moving, this.wantPixels);
   }
 
   /** The queue holds `size` frames after a push. */
@@ -50,6 +55,13 @@ export class DetectorSchedule {
   setMoving(moving: boolean): void {
     if (moving === this.moving) return;
     this.moving = moving;
+    this.announce();
+  }
+
+  /** Per-track classification: whether a classification is due or about to be (TrackClassifier.note). */
+  setWantPixels(want: boolean): void {
+    if (want === this.wantPixels) return;
+    this.wantPixels = want;
     this.announce();
   }
 

@@ -44,13 +44,18 @@ export class TrackClassPlanner {
     this.applyTo = new Set(options.apply_to);
   }
 
+  /** Whether an object of this label and box is ever classified (apply_to, min_box_pixels). */
+  eligible(label: string, box: Box): boolean {
+    if (this.applyTo.size > 0 && !this.applyTo.has(label)) return false;
+    return Math.min(box[2] - box[0], box[3] - box[1]) >= this.options.min_box_pixels;
+  }
+
   /** `tracks`: the tracker's confirmed tracks matched this frame; `objects`: the frame's detections they index. */
   plan(tracks: readonly TrackedObject[], objects: readonly Pick<DetectedObject, 'box'>[], nowMs: number): PlannedClassification[] {
     const due: { trackId: number; box: Box; trackBox: Box; score: number; fresh: boolean }[] = [];
     for (const track of tracks) {
-      if (this.applyTo.size > 0 && !this.applyTo.has(track.label)) continue;
       const box = objects[track.objectIndex]?.box ?? track.box;
-      if (Math.min(box[2] - box[0], box[3] - box[1]) < this.options.min_box_pixels) continue;
+      if (!this.eligible(track.label, box)) continue;
       const last = this.classified.get(track.trackId);
       if (last && !this.isStale(last, area(track.box), nowMs)) continue;
       due.push({ trackId: track.trackId, box, trackBox: track.box, score: track.score, fresh: last === undefined });

@@ -29,12 +29,36 @@ export const RETRY_AFTER_FAILURE_MS = 1000;
 export class TrackClassifier {
   /** Capture time before which no job is sent after a failure, so a broken classifier is not asked on every frame. */
   private pausedUntil = Number.NEGATIVE_INFINITY;
+  /** The last detected frame had a detection without a confirmed track that would be classified once confirmed. */
+  private unconfirmed = false;
+  private wanting = true;
 
   constructor(
     private readonly planner: TrackClassPlanner,
     private readonly classify: ClassifyJob,
     private readonly failed: (err: unknown) => void,
+    /**
+     * Whether capture should send the camera's pixels with its detected
+     * frames flipped: only while a classification is due or about to be
+     * (copying and moving a full frame costs ~1–2 ms of CPU, on every
+     * detected frame otherwise).
+     */
+    private readonly wantPixels: (want: boolean) => void = () => {},
   ) {}
+
+  /**
+   * After each frame (labelled): pixels are wanted while a track is due
+   * (never classified, grown, old) or a detection has no confirmed track yet
+   * (it may be confirmed on the next detected frame, which then needs them).
+   * A due track on a frame without pixels waits for the next one with them.
+   */
+  note(objects: readonly DetectedObject[], tracks: readonly TrackedObject[], detected: boolean, nowMs: number): void {
+    if (detected) this.unconfirmed = objects.some((o) => (o.trackId ?? null) === null && this.planner.eligible(o.label, o.box));
+    const want = this.unconfirmed || this.planner.plan(tracks, objects, nowMs).length > 0;
+    if (want === this.wanting) return;
+    this.wanting = want;
+    this.wantPixels(want);
+  }
 
   /** `ended`: the tracker's ids removed by this frame's update; `tracks` index `objects`. */
   async run(frame: Frame, objects: readonly DetectedObject[], tracks: readonly TrackedObject[], ended: readonly number[]): Promise<TrackClassRun> {

@@ -67,6 +67,35 @@ function lane(classifier: FakeClassifier, options = OPTIONS) {
 }
 
 describe('LaneScene with per-track classification', () => {
+  it('wants pixels only while a detection is unconfirmed or a track is due; a due track waits for a frame with pixels', async () => {
+    const classifier = new FakeClassifier();
+    const wants: boolean[] = [];
+    const scene = new LaneScene(
+      createTracker(trackerSchema.parse({})),
+      new SceneAnalytics({ zones: [], lines: [], anchor: 'bottom_center' }),
+      () => {},
+      new TrackClassifier(new TrackClassPlanner(OPTIONS), classifier.job, () => {}, (want) => wants.push(want)),
+    );
+    const withoutPixels = (r: FrameResult): FrameResult => ({ ...r, frame: { ...r.frame, data: new ArrayBuffer(0) } });
+    // Nothing in view: no pixels wanted.
+    await scene.process(result(0, []));
+    expect(wants).toEqual([false]);
+    // Two people appear: unconfirmed detections want pixels for the next frames.
+    await scene.process(withoutPixels(result(1, detections(1))));
+    expect(wants).toEqual([false, true]);
+    // Confirmed on a frame that came without pixels (the flag was still on its way): no job, still wanted.
+    await scene.process(withoutPixels(result(2, detections(2))));
+    expect(classifier.jobs).toHaveLength(0);
+    expect(wants).toEqual([false, true]);
+    // The next frame with pixels classifies both; then nothing is due and pixels are no longer wanted.
+    await scene.process(result(3, detections(3)));
+    expect(classifier.jobs.map((j) => j.seq)).toEqual([3]);
+    expect(wants).toEqual([false, true, false]);
+    for (let f = 4; f < 20; f++) await scene.process(withoutPixels(result(f, detections(f), f % 2 ? 'interval' : undefined)));
+    expect(wants).toEqual([false, true, false]);
+    expect(classifier.jobs).toHaveLength(1);
+  });
+
   it('classifies each track once when confirmed; every later detection, predicted ones too, and its events carry the class', async () => {
     const classifier = new FakeClassifier();
     const { scene } = lane(classifier);
