@@ -28,6 +28,8 @@ export interface CameraGroup {
   /** The line crossings are counted on ([[x, y], [x, y]] in frame fractions). */
   readonly line?: string;
   readonly pace?: 'realtime' | 'on_demand';
+  /** `fps_cap`: frames a second handed to the queue (the rest are decoded and skipped at capture). */
+  readonly fpsCap?: number;
   readonly loop?: boolean;
 }
 
@@ -46,6 +48,7 @@ function cameraYaml(group: CameraGroup, index: number): string {
     `loop: ${group.loop ?? true}`,
     'queue_capacity: 4',
   ];
+  if (group.fpsCap !== undefined) keys.push(`fps_cap: ${group.fpsCap}`);
   if (group.interval !== undefined || group.maxInterval !== undefined) {
     const detector = [group.interval !== undefined ? `interval: ${group.interval}` : '', group.maxInterval !== undefined ? `max_interval: ${group.maxInterval}` : ''];
     keys.push(`detector: { ${detector.filter(Boolean).join(', ')} }`);

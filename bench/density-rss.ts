@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { delay } from '../agent/util/clock.js';
-import { densityConfigYaml, VTEST } from './density-config.js';
+import { densityConfigYaml, VTEST, type CameraGroup } from './density-config.js';
 
 /**
  * RSS per camera count (issue 16 item 4): the shipped agent
@@ -23,10 +23,11 @@ function vmRssMiB(pid: number): number {
 }
 
 /** The agent's RSS with `cameras` live cameras: the median of samples taken over SAMPLE_SECONDS once WARM_SECONDS have passed. */
-export async function agentRssMiB(cameras: number): Promise<number> {
+export async function agentRssMiB(cameras: number, fpsCap?: number): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-rss-'));
   const file = join(dir, 'agent.yaml');
-  writeFileSync(file, densityConfigYaml({ groups: [{ prefix: 'cam', count: cameras, url: VTEST }] }));
+  const group: CameraGroup = { prefix: 'cam', count: cameras, url: VTEST, ...(fpsCap === undefined ? {} : { fpsCap }) };
+  writeFileSync(file, densityConfigYaml({ groups: [group] }));
   const child = spawn(process.execPath, [MAIN, 'run', '--config', file], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
@@ -54,9 +55,10 @@ export interface RssSeries {
   readonly perCameraMiB: number;
 }
 
-export async function rssSeries(counts: readonly number[]): Promise<RssSeries> {
+/** `fpsCap`: each camera hands only that many frames a second to its queue, so no queue fills however many cameras: per-camera state without a backlog. */
+export async function rssSeries(counts: readonly number[], fpsCap?: number): Promise<RssSeries> {
   const points: { cameras: number; rssMiB: number }[] = [];
-  for (const cameras of counts) points.push({ cameras, rssMiB: await agentRssMiB(cameras) });
+  for (const cameras of counts) points.push({ cameras, rssMiB: await agentRssMiB(cameras, fpsCap) });
   const n = points.length;
   const mx = points.reduce((a, p) => a + p.cameras, 0) / n;
   const my = points.reduce((a, p) => a + p.rssMiB, 0) / n;
