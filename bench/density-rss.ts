@@ -13,8 +13,8 @@ import { densityConfigYaml, VTEST, type CameraGroup } from './density-config.js'
  */
 
 const MAIN = new URL('../agent/main.js', import.meta.url).pathname;
-const WARM_SECONDS = 8;
-const SAMPLE_SECONDS = 3;
+const WARM_SECONDS = 6;
+const SAMPLE_SECONDS = 2;
 
 function vmRssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -16,7 +16,7 @@ import { searchMost, type SearchResult } from './density-search.js';
  */
 
 export const WINDOW_SECONDS = Number(process.env.VIGIL_BENCH_DENSITY_SECONDS ?? 8);
-const WARMUP_SECONDS = Number(process.env.VIGIL_BENCH_DENSITY_WARMUP ?? 5);
+const WARMUP_SECONDS = Number(process.env.VIGIL_BENCH_DENSITY_WARMUP ?? 4);
 /** Live cameras deliver at this rate (vtest.avi and the static clip are both 10 fps). */
 export const CAMERA_FPS = 10;
 
