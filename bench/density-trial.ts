@@ -37,6 +37,8 @@ export interface TrialFigures {
   /** Process CPU (all threads) in % of one core. */
   readonly cpuPercent: number;
   readonly rssMiB: number;
+  /** The detector_interval gauge at the window's end, mean and highest over the cameras (`auto` moves it). */
+  readonly interval: { readonly mean: number; readonly max: number };
   readonly sustained: boolean;
 }
 
@@ -107,6 +109,10 @@ export async function runTrial(settings: DensitySettings): Promise<TrialFigures>
       p95Seconds: p95,
       cpuPercent: ((cpu.user + cpu.system) / 1e6 / seconds) * 100,
       rssMiB: rss / 2 ** 20,
+      interval: {
+        mean: agent.metrics.cameras.reduce((a, c) => a + c.detectorInterval, 0) / Math.max(1, cameras),
+        max: Math.max(...agent.metrics.cameras.map((c) => c.detectorInterval)),
+      },
       sustained,
     };
   } finally {
@@ -128,6 +134,7 @@ export function describeTrial(t: TrialFigures): string {
   return (
     `${t.cameras} cameras: ${t.sustained ? 'sustained' : 'NOT sustained'} — sent ${t.sentPerSecond.toFixed(1)}/s of ${t.cameras * CAMERA_FPS}, ` +
     `dropped ${(t.droppedShare * 100).toFixed(1)} %, p95 ${p95}, detected ${(t.detectedShare * 100).toFixed(0)} % of ${t.publishedPerSecond.toFixed(1)} published/s, ` +
-    `CPU ${t.cpuPercent.toFixed(0)} %, RSS ${t.rssMiB.toFixed(0)} MiB`
+    `CPU ${t.cpuPercent.toFixed(0)} %, RSS ${t.rssMiB.toFixed(0)} MiB` +
+    (t.interval.max > 1 ? `, detector_interval mean ${t.interval.mean.toFixed(1)} (max ${t.interval.max})` : '')
   );
 }
