@@ -5,6 +5,13 @@ import type { Logger } from '../log.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { CaptureWorkerData, FromCameraReader, FromCaptureWorker, ToCameraReader, ToCaptureWorker } from './protocol.js';
 
+/**
+ * `auto`: a worker per this many cameras (at most one per core). A worker's
+ * own thread only converts, builds tensors and posts, ~1–3 ms a frame (the
+ * decode runs on libuv's pool): 8 cameras at 10 fps keep it under a quarter
+ * of a core, while each further thread costs ~45 MiB (docs/pipeline.md).
+ */
+const CAMERAS_PER_AUTO_WORKER = 8;
 /** A worker whose heartbeat (every second) stopped this long ago is blocked in a native open: abandoned, its cameras moved. */
 const WORKER_SILENCE_MS = 20_000;
 /** A worker silent this long gets no new camera: it may be blocked. */
@@ -27,7 +34,7 @@ export interface CaptureChannel {
 }
 
 export interface CaptureWorkerPoolDeps {
-  /** `capture.workers`: `auto` is one per CPU core, never more than cameras. */
+  /** `capture.workers`: `auto` is one per 8 cameras, at most one per CPU core. */
   readonly workers: 'auto' | number;
   readonly logger: Logger;
   readonly clock?: Clock;
@@ -120,7 +127,7 @@ export class CaptureWorkerPool {
   private place(): PoolWorker {
     const now = this.clock.now();
     const cameras = this.workers.reduce((n, w) => n + w.cameras.size, 0) + 1;
-    const limit = this.deps.workers === 'auto' ? Math.min(availableParallelism(), cameras) : this.deps.workers;
+    const limit = this.deps.workers === 'auto' ? Math.min(availableParallelism(), Math.ceil(cameras / CAMERAS_PER_AUTO_WORKER)) : this.deps.workers;
     const running = this.workers.filter((w) => !w.retiring);
     const usable = running.filter((w) => !w.heard || now - w.lastMessageAt < WORKER_SUSPECT_MS);
     // Only when every worker may be blocked does a new one go above the limit, for as long as the blocked one is not yet abandoned.

@@ -104,8 +104,8 @@ const capture = z
       .union([z.literal('auto'), z.number().int().min(1).max(64)])
       .default('auto')
       .describe(
-        'Capture worker threads, each reading several cameras (a thread costs ~35 MiB, a camera on a shared one ~4). ' +
-          '`auto`: one per CPU core, never more than cameras.',
+        'Capture worker threads, each reading several cameras (a thread costs ~45 MiB, a camera on a shared one ~8). ' +
+          '`auto`: one per 8 cameras, at most one per CPU core.',
       ),
   })
   .strict()
