@@ -10,6 +10,7 @@ import { round } from '../util/numbers.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { CaptureWorkerPool, type CaptureChannel } from './capture-worker-pool.js';
 import { rtspPipeline } from './gstreamer-pipeline.js';
+import { OpenCheck } from './open-check.js';
 import type { PreviewImage, PreviewSettings } from './preview-encoder.js';
 import type { CaptureWorkerData, FromCameraReader, ToCameraReader } from './protocol.js';
 import { probeReachable, probeTarget } from './reachability.js';
@@ -44,8 +45,6 @@ export interface CameraSourceDeps {
   readonly pool?: CaptureWorkerPool;
 }
 
-/** How long an RTSP server has to answer OPTIONS before an open: cameras sit on the LAN. */
-const OPEN_PROBE_TIMEOUT_MS = 1000;
 
 const WORKER_SILENCE_MIN_MS = 45_000;
 
@@ -71,8 +70,8 @@ export interface CameraEvents extends Record<string, unknown> {
 export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSource {
   private channel: CaptureChannel | null = null;
   private readonly pool: CaptureWorkerPool;
-  /** The RTSP check before an open, aborted by stop or a new reader. */
-  private openProbe: AbortController | null = null;
+  /** The RTSP check before an open, cancelled by stop or a new reader. */
+  private readonly openCheck: OpenCheck;
   private state: CameraState = 'connecting';
   private lastFrameAt = 0;
   /** When the reader first said `opening` (0: not yet, its worker may still be loading OpenCV). */
@@ -103,6 +102,7 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
     this.log = deps.logger.child({ component: 'capture', camera: deps.camera.name });
     this.credits = deps.camera.queue_capacity;
     this.pool = deps.pool ?? new CaptureWorkerPool({ workers: 1, logger: deps.logger, clock: this.clock });
+    this.openCheck = new OpenCheck(deps.probe ?? probeReachable);
     this.stall = new StallLimit(deps.camera.stall_timeout_seconds, deps.camera.fps_cap);
     this.reopen = new ReopenScheduler({
       clock: this.clock,
@@ -156,7 +156,7 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
   async stop(): Promise<void> {
     if (this.ticker) this.clock.clearInterval(this.ticker);
     this.reopen.cancel();
-    this.openProbe?.abort();
+    this.openCheck.cancel();
     this.accrue();
     const channel = this.channel;
     this.channel = null;
@@ -167,7 +167,7 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
 
   private spawn(): void {
     this.lastWorkerMessageAt = this.clock.now();
-    this.openProbe?.abort();
+    this.openCheck.cancel();
     this.sources = captureSources(this.deps.camera, this.deps.capture);
     const workerData: CaptureWorkerData = {
       camera: this.deps.camera,
@@ -195,7 +195,7 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
   private onReaderLost(reason: string): void {
     this.channel = null;
     this.reopen.cancel();
-    this.openProbe?.abort();
+    this.openCheck.cancel();
     // A file that finished with loop off: nothing to restart.
     if (this.state === 'ended' || this.state === 'stopped') return;
     this.markDisconnected(reason);
@@ -305,27 +305,15 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
     this.spawn();
   }
 
-  /**
-   * An RTSP source opens only once its server answered OPTIONS (issue 16):
-   * `new VideoCapture()` is synchronous, and on a frozen server it would
-   * block every camera on the worker until FFmpeg gives up.
-   */
+  /** The reader asks before it opens: at once for most sources, after an RTSP answer for rtsp:// ones (open-check.ts). */
   private allowOpen(source: number): void {
-    const target = probeTargetOf(this.sources[source]);
     const channel = this.channel;
-    if (!target || target.kind !== 'rtsp') return this.post({ type: 'open', reason: 'backoff' });
-    this.openProbe?.abort();
-    const abort = new AbortController();
-    this.openProbe = abort;
-    void (this.deps.probe ?? probeReachable)(target, OPEN_PROBE_TIMEOUT_MS, abort.signal)
-      .catch(() => false)
-      .then((alive) => {
-        if (abort.signal.aborted || this.channel !== channel) return;
-        this.openProbe = null;
-        // The reader's silence counts from here: it is opening, no longer waiting.
-        this.lastWorkerMessageAt = this.clock.now();
-        this.post(alive ? { type: 'open', reason: 'backoff' } : { type: 'refuse', message: `cannot open ${target.url}: no RTSP answer within ${OPEN_PROBE_TIMEOUT_MS / 1000} s (connection refused, host unreachable or server frozen)` });
-      });
+    this.openCheck.check(this.sources[source], (answer) => {
+      if (this.channel !== channel) return;
+      // The reader's silence counts from here: it is opening, no longer waiting.
+      this.lastWorkerMessageAt = this.clock.now();
+      this.post(answer);
+    });
   }
 
   private tellWorkerToOpen(reason: OpenReason): void {
