@@ -14,6 +14,8 @@ import type { CaptureWorkerData, FromCameraReader, FromCaptureWorker, ToCameraRe
 const CAMERAS_PER_AUTO_WORKER = 8;
 /** A worker whose heartbeat (every second) stopped this long ago is blocked in a native open: abandoned, its cameras moved. */
 const WORKER_SILENCE_MS = 20_000;
+/** Before its first heartbeat a worker loads OpenCV, which on a loaded device with many workers starting at once takes long. */
+const WORKER_START_MS = 60_000;
 /** A worker silent this long gets no new camera: it may be blocked. */
 const WORKER_SUSPECT_MS = 3_000;
 
@@ -210,7 +212,7 @@ export class CaptureWorkerPool {
   private watch(): void {
     const now = this.clock.now();
     for (const worker of [...this.workers]) {
-      if (worker.retiring || now - worker.lastMessageAt < WORKER_SILENCE_MS) continue;
+      if (worker.retiring || now - worker.lastMessageAt < (worker.heard ? WORKER_SILENCE_MS : WORKER_START_MS)) continue;
       const lost = [...worker.cameras.values()];
       this.log.warn({ code: ErrorCode.CAPTURE_STALL, worker: worker.id, cameras: lost.length, silentSeconds: WORKER_SILENCE_MS / 1000 }, 'capture worker unresponsive; moving its cameras');
       worker.cameras.clear();

@@ -171,6 +171,16 @@ describe('CaptureWorkerPool', () => {
     clearInterval(beat);
   });
 
+  it('a worker still loading OpenCV (no message yet) gets 60 s before it counts as blocked', async () => {
+    const { pool } = harness(1);
+    const slow = camera();
+    pool.add(DATA, slow);
+    await vi.advanceTimersByTimeAsync(59_000);
+    expect(slow.lost).toEqual([]);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(slow.lost).toEqual(['capture worker unresponsive']);
+  });
+
   it('detach forgets a stuck reader at once: what it says later goes nowhere', () => {
     const { pool, threads } = harness(1);
     const stuck = camera();
