@@ -48,7 +48,7 @@ describe('parseConfig: valid input', () => {
     expect(config.http).toEqual({ host: '127.0.0.1', port: 9110, protect_metrics: false, allowed_hosts: [] });
     expect(config.preview).toEqual({ enabled: true, fps: 5, width: 640, jpeg_quality: 70, max_viewers: 8, max_buffered_kib: 512, ping_interval_seconds: 10 });
     expect(config.health).toEqual({ disconnected_seconds: 60, inference_stall_seconds: 10 });
-    expect(config.capture).toEqual({ rtsp_transport: 'tcp', rtsp_timeout_seconds: 2, analyze_duration_micros: 200_000 });
+    expect(config.capture).toEqual({ rtsp_transport: 'tcp', rtsp_timeout_seconds: 2, analyze_duration_micros: 200_000, workers: 'auto' });
     expect(config.log.level).toBe('info');
     expect(config.classifier).toBeUndefined();
   });
