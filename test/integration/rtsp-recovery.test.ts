@@ -114,7 +114,10 @@ describe('RTSP recovery: back within 2 s of the camera, stalls flagged within ma
     const flaggedMs = Date.now() - lastFrameAt;
     measured.push({ what: `freeze flagged after the last frame (limit ${limitMs} ms at a reported ${fps} fps; ${Date.now() - frozenAt} ms after SIGSTOP)`, ms: flaggedMs });
     expect(flaggedMs).toBeLessThanOrEqual(limitMs + DETECTION_MARGIN_MS);
-    expect(agent.logs.slice(logsBefore).some((l) => l.code === 'AGENT_ERR_CAPTURE_STALL' && typeof l.msg === 'string' && l.msg.startsWith('stalled'))).toBe(true);
+    // Whichever comes first flags it: the stall watchdog (2 s without a frame) or FFmpeg's read timeout
+    // (rtsp_timeout_seconds 2), both about 2 s after the buffered stream ran out; either is logged.
+    const said = agent.logs.slice(logsBefore).filter((l) => l.code === 'AGENT_ERR_CAPTURE_STALL' || l.code === 'AGENT_ERR_CAPTURE_READ');
+    expect(said.length, 'a stall or read-timeout warning').toBeGreaterThan(0);
     // Frozen long enough for a reconnect or two to hang on it.
     await sleep(8000);
     const before = await framesSent();
