@@ -89,8 +89,6 @@ export class CameraPipeline implements CameraLane {
       this.dropped('queue_full');
       this.schedule.dropped();
       deps.onDropped(this, frame);
-      // Never inferred: its tensor goes back to capture to be filled again, as an inferred one does.
-      this.source.recycleTensor(frame.tensor);
     });
     this.schedule = new DetectorSchedule(deps.interval, camera.queue_capacity, (...plan) => this.tellGate(...plan), deps.tracker.enabled);
     this.stats = deps.metrics.addCamera({

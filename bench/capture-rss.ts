@@ -5,7 +5,7 @@
  * a fresh agent with N live vtest.avi cameras (realtime), its VmRSS the
  * median over 3 s once every camera has sent 30 frames and 5 s more passed. Prints a table and the least-squares MiB
  * per additional camera of each mode. RSS_PART=capture measures capture
- * alone instead (CameraSource on the pool, each tensor handed straight back,
+ * alone instead (CameraSource on the pool, frames counted and let go,
  * no inference: what the capture design costs, without the queues and
  * inference batches that grow with the cameras of an overloaded agent).
  */
@@ -42,9 +42,8 @@ async function captureOnlyChild(cameras: number, workers: number | 'auto'): Prom
   const frames = new Map<string, number>();
   const sources = config.cameras.map((camera) => {
     const source = new CameraSource({ camera, capture, logger, stats: { disconnected: 0, disconnectedSeconds: 0, videoIndex: 0 }, pool });
-    source.on('frame', (frame) => {
+    source.on('frame', () => {
       frames.set(camera.name, (frames.get(camera.name) ?? 0) + 1);
-      source.recycleTensor(frame.tensor);
     });
     return source;
   });

@@ -43,9 +43,8 @@ export async function decodeTrial(url: string, cameras: number): Promise<DecodeF
   const sources = config.cameras.map((camera) => {
     const stats = { disconnected: 0 as 0 | 1, disconnectedSeconds: 0, videoIndex: 0 };
     const source = new CameraSource({ camera, capture, logger, stats, pool });
-    source.on('frame', (frame) => {
+    source.on('frame', () => {
       if (counting) delivered += 1;
-      if (frame.tensor.byteLength > 0) source.recycleTensor(frame.tensor);
     });
     return source;
   });

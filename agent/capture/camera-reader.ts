@@ -24,7 +24,7 @@ import { FpsCap, RealtimeSchedule } from './pacing.js';
 import { PreviewEncoder } from './preview-encoder.js';
 import type { CaptureWorkerData, FromCameraReader, ToCameraReader } from './protocol.js';
 import { rtspProbeUrl } from './reachability.js';
-import { DetectorTensorBuilder, ownBuffer, type TensorSpares } from './tensor-builder.js';
+import { DetectorTensorBuilder, ownBuffer } from './tensor-builder.js';
 
 type ReadOutcome = { kind: 'ended'; frames: number } | { kind: 'failed'; code: string; message: string } | { kind: 'stopped' };
 type OpenAnswer = { go: true; reason: 'backoff' | 'probe' } | { go: false; message: string };
@@ -54,12 +54,10 @@ export class CameraReader {
     kernel: TensorKernel | undefined,
     private readonly data: CaptureWorkerData,
     private readonly post: PostToMain,
-    /** Shared by the cameras of the worker. */
-    spares: TensorSpares,
   ) {
     this.preview = new PreviewEncoder(cv);
     this.preview.configure(data.preview);
-    this.tensors = new DetectorTensorBuilder(cv, data.recipe, kernel, spares);
+    this.tensors = new DetectorTensorBuilder(cv, data.recipe, kernel);
     const { motion } = data.camera;
     this.gate = new DetectionGate(motion.refresh_seconds);
     this.motion = motion.enabled ? new MotionDetector(motion, cv) : null;
@@ -69,8 +67,6 @@ export class CameraReader {
   }
 
   handle(message: ToCameraReader): void {
-    // The most frequent message, and nothing waits on it.
-    if (message.type === 'recycle') return this.tensors.recycle(message.tensor);
     if (message.type === 'gate') {
       this.wantPixels = message.wantPixels;
       return this.gate.setPlan(message.interval, message.movingTracks);
@@ -236,7 +232,7 @@ export class CameraReader {
     const motion = this.motion?.measure(bgr);
     const skip = this.gate.decide(performance.now(), motion === undefined ? null : motion >= this.data.camera.motion.min_area);
     const data = this.data.sendPixels && this.wantPixels && !skip ? ownBuffer(bgr.getData()) : new ArrayBuffer(0);
-    const tensor = skip ? new ArrayBuffer(0) : this.tensors.build(bgr);
+    const tensor = skip ? new ArrayBuffer(0) : this.tensors.buildCompact(bgr);
     const meta: FrameMeta = {
       camera: this.data.camera.name,
       seq: this.seq++,

@@ -134,13 +134,6 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
     this.post({ type: 'credit', frames });
   }
 
-  /** A tensor inference is done with goes back to the capture thread, which fills it for a later frame instead of allocating 2 MB. */
-  recycleTensor(tensor: ArrayBuffer): void {
-    // A frame the detector skipped (issue 16) carries an empty tensor: nothing to fill again.
-    if (tensor.byteLength === 0) return;
-    this.channel?.post({ type: 'recycle', tensor }, [tensor]);
-  }
-
   /** Starts (settings) or stops (null) JPEG previews on the capture thread; kept across worker replacements. */
   setPreview(settings: PreviewSettings | null): void {
     this.preview = settings;

@@ -12,7 +12,6 @@ import { lowerThisThreadPriority, WORKER_NICENESS } from '../util/thread-priorit
 import { CameraReader } from './camera-reader.js';
 import { loadOpenCvBinding } from './opencv-binding.js';
 import type { FromCaptureWorker, ToCaptureWorker } from './protocol.js';
-import { TensorSpares } from './tensor-builder.js';
 
 const HEARTBEAT_MS = 1000;
 
@@ -22,7 +21,6 @@ const cv = loadOpenCvBinding();
 const kernel = loadTensorKernel();
 const readers = new Map<number, CameraReader>();
 /** Tensors back from inference, for any camera's next frame: a couple in hand per camera covers the returns that cross. */
-const spares = new TensorSpares(() => 2 + readers.size);
 let stopping = false;
 const heartbeat = setInterval(() => port.postMessage({ type: 'alive' } satisfies FromCaptureWorker), HEARTBEAT_MS);
 
@@ -43,7 +41,7 @@ port.on('message', (message: ToCaptureWorker) => {
 
 function add(camera: number, message: Extract<ToCaptureWorker, { type: 'add' }>): void {
   if (stopping || readers.has(camera)) return;
-  const reader = new CameraReader(cv, kernel, message.data, (out, transfer = []) => port.postMessage({ ...out, camera } as FromCaptureWorker, transfer), spares);
+  const reader = new CameraReader(cv, kernel, message.data, (out, transfer = []) => port.postMessage({ ...out, camera } as FromCaptureWorker, transfer));
   readers.set(camera, reader);
   void reader.run().finally(() => {
     readers.delete(camera);

@@ -58,8 +58,7 @@ export type ToCameraReader =
    * so detected frames leave their pixels behind too.
    */
   | { type: 'gate'; interval: number; movingTracks: boolean; wantPixels: boolean }
-  /** A frame's detector tensor, back from inference (transferred): filled again for a later frame. */
-  | { type: 'recycle'; tensor: ArrayBuffer };
+;
 
 export type ToCaptureWorker =
   | (ToCameraReader & { readonly camera: number })

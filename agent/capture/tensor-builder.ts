@@ -61,6 +61,24 @@ export class DetectorTensorBuilder {
     return this.spares.count;
   }
 
+  /**
+   * What the capture thread sends (issue 16): the frame resized to the
+   * letterbox's inner size, 8-bit BGR HWC (agent/util/detector-input.ts); the
+   * inference worker expands it into the float tensor. ~0.4 MB against 2 MB
+   * for a queued frame, and the resize, the costly part, still runs here.
+   */
+  buildCompact(frame: CvMat): ArrayBuffer {
+    const { recipe } = this;
+    const lb = computeLetterbox({ width: frame.cols, height: frame.rows }, recipe, recipe.placement);
+    const resized = frame.resize(lb.resized.height, lb.resized.width, 0, 0, this.cv.INTER_LINEAR);
+    try {
+      return ownBuffer(resized.getData());
+    } finally {
+      resized.release();
+    }
+  }
+
+  /** The whole NCHW float32 tensor on this thread: for tools, tests and the benchmark, which run the analyzer in-process. */
   build(frame: CvMat): ArrayBuffer {
     const { recipe } = this;
     const source: Size = { width: frame.cols, height: frame.rows };

@@ -31,7 +31,12 @@ export interface Frame {
   readonly data: ArrayBuffer;
 }
 
-/** A frame fresh from capture, with the detector's input tensor (NCHW float32) already built beside it. */
+/**
+ * A frame fresh from capture, with the detector's input beside it, compact:
+ * the frame resized to the letterbox's inner size, 8-bit BGR HWC; the
+ * inference worker expands it into the NCHW float32 tensor
+ * (agent/util/detector-input.ts).
+ */
 export interface CapturedFrame extends Frame {
   readonly tensor: ArrayBuffer;
 }
@@ -57,13 +62,11 @@ export interface InferenceTimings {
   readonly classifiedObjects: number;
 }
 
-/** What inference gives back for a frame: the frame (its pixels returned), what was found, and the spent detector tensor. */
+/** What inference gives back for a frame: the frame (its pixels returned) and what was found. */
 export interface InferenceOutcome {
   readonly frame: Frame;
   readonly objects: DetectedObject[];
   readonly timings: InferenceTimings;
-  /** The frame's detector tensor, done with: capture can fill it again (FrameSource.recycleTensor). */
-  readonly tensor: ArrayBuffer;
 }
 
 /** One processed frame, as sinks (metrics, MQTT, preview) receive it. */

@@ -12,13 +12,11 @@ import type { SceneUpdate, TrackedObject } from './scene.js';
 /** How the dispatcher wants frames spread over the inference workers (inference/worker-choice.ts). */
 export type DispatchMode = 'latency' | 'throughput';
 
-/** A camera as the dispatcher sees it: frames come out of its queue, credit and spent tensors go back. */
+/** A camera as the dispatcher sees it: frames come out of its queue, credit goes back. */
 export interface FrameSource {
   readonly name: string;
   /** `on_demand` pacing: the queue freed room for this many more frames. */
   grantCredit(frames: number): void;
-  /** A detector tensor inference is done with, to be filled again for a later frame. */
-  recycleTensor(tensor: ArrayBuffer): void;
 }
 
 /** The inference workers as the dispatcher sees them. */

@@ -114,7 +114,7 @@ export class InferenceWorkerHandle {
       const what = pending.kind === 'infer' ? 'inference' : 'classification';
       pending.reject(new VigilError(ErrorCode.INFERENCE_FAILED, `${what} failed on ${frame.meta.camera} frame ${frame.meta.seq}: ${message.message}`));
     } else if (pending.kind === 'infer' && message.type === 'result') {
-      pending.resolve({ frame, objects: message.objects, timings: message.timings, tensor: message.tensor });
+      pending.resolve({ frame, objects: message.objects, timings: message.timings });
     } else if (pending.kind === 'classify' && message.type === 'classified') {
       pending.resolve({ frame, classes: message.classes, seconds: message.seconds });
     } else {

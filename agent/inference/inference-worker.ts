@@ -1,11 +1,15 @@
 /**
  * Inference worker thread: ONNX Runtime's `run()` blocks the thread that
  * calls it for the whole inference, so it must never run on the main event
- * loop. Frames arrive transferred and go back transferred with the results
- * (with a result, the tensor too: capture fills it again for a later frame).
+ * loop. Frames arrive transferred and go back transferred with the results.
+ * The detector input arrives compact (the frame resized to the letterbox,
+ * 8-bit: agent/util/detector-input.ts) and is expanded here into float
+ * tensors this worker keeps, one per frame of a batch.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorMessage, ErrorCode, VigilError } from '../errors.js';
+import { expandDetectorInput, tensorBytes } from '../util/detector-input.js';
+import { loadTensorKernel } from '../util/tensor-kernel.js';
 import { lowerThisThreadPriority, WORKER_NICENESS } from '../util/thread-priority.js';
 import { blockThisThreadForever, crashThisThread, inferenceFaults } from './fault-injection.js';
 import { FrameAnalyzer, type FrameOutcome } from './frame-analyzer.js';
@@ -35,6 +39,9 @@ async function main(): Promise<void> {
   // underneath anyway; order across workers is the dispatcher's job), up to
   // batch_size at a time: the frames that arrived while the last run blocked.
   const batchSize = data.inference.batch_size;
+  const recipe = analyzer.info.detector.recipe;
+  const kernel = loadTensorKernel();
+  const tensors = Array.from({ length: batchSize }, () => new ArrayBuffer(tensorBytes(recipe)));
   const faults = inferenceFaults(process.env.VIGIL_FAULT_INJECTION);
   const waiting: InferRequest[] = [];
   // Classify jobs go first: the camera's results (and its later frames) wait for them.
@@ -63,21 +70,20 @@ async function main(): Promise<void> {
         // A batch mixes modes only while the dispatcher switches: then it runs narrow.
         const chosen = wideAnalyzer && batch.every((request) => request.wide) ? wideAnalyzer : analyzer;
         outcomes = await chosen.analyzeBatch(
-          batch.map(({ meta, data: pixels, tensor, classify }) => ({
-            image: { data: new Uint8Array(pixels), width: meta.width, height: meta.height },
-            tensor: new Float32Array(tensor),
-            classify,
-          })),
+          batch.map(({ meta, data: pixels, tensor: compact, classify }, k) => {
+            expandDetectorInput(kernel, new Uint8Array(compact), meta, recipe, tensors[k]!);
+            return { image: { data: new Uint8Array(pixels), width: meta.width, height: meta.height }, tensor: new Float32Array(tensors[k]!), classify };
+          }),
         );
       } catch (error) {
         outcomes = batch.map(() => ({ ok: false, error }));
       }
-      batch.forEach(({ id, data: pixels, tensor }, k) => {
+      batch.forEach(({ id, data: pixels }, k) => {
         const outcome = outcomes[k]!;
         const reply: FromInferenceWorker = outcome.ok
-          ? { type: 'result', id, objects: outcome.analysis.objects, timings: outcome.analysis.timings, data: pixels, tensor }
+          ? { type: 'result', id, objects: outcome.analysis.objects, timings: outcome.analysis.timings, data: pixels }
           : { type: 'error', id, message: errorMessage(outcome.error), data: pixels };
-        post(reply, outcome.ok ? [pixels, tensor] : [pixels]);
+        post(reply, [pixels]);
       });
     }
     draining = false;

@@ -31,8 +31,8 @@ export interface LoadedModelInfo {
 export type FromInferenceWorker =
   | { type: 'ready'; detector: LoadedModelInfo & { recipe: TensorRecipe }; classifier: LoadedModelInfo | null }
   | { type: 'failed'; code: string; message: string }
-  /** The frame's pixels and tensor come back transferred: the pixels go on to the sinks, the tensor back to capture for reuse. */
-  | { type: 'result'; id: number; objects: DetectedObject[]; timings: InferenceTimings; data: ArrayBuffer; tensor: ArrayBuffer }
+  /** The frame's pixels come back transferred and go on to the sinks (the detector input is spent). */
+  | { type: 'result'; id: number; objects: DetectedObject[]; timings: InferenceTimings; data: ArrayBuffer }
   /** A classify job's answer: one class per box, in order, and the classifier's time; the pixels come back. */
   | { type: 'classified'; id: number; classes: { label: string; score: number }[]; seconds: number; data: ArrayBuffer }
   | { type: 'error'; id: number; message: string; data: ArrayBuffer };

@@ -224,10 +224,7 @@ export class InferenceDispatcher {
     // A camera that classifies per track (issue 16) gets the detector alone here.
     const outcome = this.engine.infer(frame, this.mode, { classify: !state.lane.scene?.classifiesTracks });
     // completedAt is when this frame's results were ready, even if an earlier frame holds its publication back.
-    const ready = outcome.then((o) => {
-      if (o.tensor.byteLength > 0) state.lane.source.recycleTensor(o.tensor);
-      return { o, completedAt: performance.now() };
-    });
+    const ready = outcome.then((o) => ({ o, completedAt: performance.now() }));
     const previous = state.published;
     state.published = ready.then(
       async ({ o, completedAt }) => {

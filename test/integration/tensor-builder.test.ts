@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadOpenCvBinding, prepareOpenCvEnvironment, type CvBinding, type CvMat } from '../../agent/capture/opencv-binding.js';
 import { DetectorTensorBuilder } from '../../agent/capture/tensor-builder.js';
 import { loadTensorKernel, type TensorKernel } from '../../agent/util/tensor-kernel.js';
+import { compactInputBytes, expandDetectorInput, tensorBytes } from '../../agent/util/detector-input.js';
 import { DETECTOR_TYPES, type TensorRecipe } from '../../agent/core/detector-recipe.js';
 import { createDetectorHead } from '../../agent/inference/decoders/index.js';
 import { squareCrop } from '../../agent/inference/crop.js';
@@ -42,6 +43,35 @@ function maxDifference(a: Float32Array, b: Float32Array): number {
   for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
   return max;
 }
+
+describe('compact detector input (issue 16): capture sends the resized 8-bit frame, the inference worker expands it', () => {
+  for (const type of DETECTOR_TYPES) {
+    it(`${type}: expanded with the kernel = the tensor built whole on the capture thread; the JS fallback within float rounding`, () => {
+      const recipe = recipeFor(type, 416, 416);
+      const builder = new DetectorTensorBuilder(cv, recipe, kernel);
+      for (const mat of [cv.imread(media('vtest_f050.jpg'), cv.IMREAD_COLOR), noise(1001, 7, 3)]) {
+        const source = { width: mat.cols, height: mat.rows };
+        const compact = new Uint8Array(builder.buildCompact(mat));
+        expect(compact.byteLength).toBe(compactInputBytes(source, recipe));
+        // A fifth of the float tensor, or less.
+        expect(compact.byteLength * 5).toBeLessThanOrEqual(tensorBytes(recipe) + 5);
+        const whole = new Float32Array(builder.build(mat));
+        const native = new ArrayBuffer(tensorBytes(recipe));
+        const js = new ArrayBuffer(tensorBytes(recipe));
+        expandDetectorInput(kernel, compact, source, recipe, native);
+        expandDetectorInput(undefined, compact, source, recipe, js);
+        expect(new Float32Array(native)).toEqual(whole);
+        expect(maxDifference(new Float32Array(js), whole)).toBeLessThan(1e-6);
+        mat.release();
+      }
+    });
+  }
+
+  it('refuses an input too small for the frame it claims', () => {
+    const recipe = recipeFor('yolox', 416, 416);
+    expect(() => expandDetectorInput(kernel, new Uint8Array(10), { width: 768, height: 576 }, recipe, new ArrayBuffer(tensorBytes(recipe)))).toThrow(RangeError);
+  });
+});
 
 describe('detector tensor: native kernel = OpenCV blobFromImage', () => {
   const frames: [string, () => CvMat][] = [

@@ -107,10 +107,8 @@ describe('CaptureWorkerPool', () => {
     threads[0]!.say({ type: 'problem', code: 'X', message: 'for a', camera: idA! });
     expect(a.messages).toEqual([{ type: 'problem', code: 'X', message: 'for a', camera: idA }]);
     expect(b.messages).toEqual([{ type: 'skipped', reason: 'fps_cap', camera: idB }]);
-    const tensor = new ArrayBuffer(8);
-    channelA.post({ type: 'recycle', tensor }, [tensor]);
-    expect(threads[0]!.received.at(-1)).toEqual({ type: 'recycle', tensor, camera: idA });
-    expect(threads[0]!.transfers.at(-1)).toEqual([tensor]);
+    channelA.post({ type: 'credit', frames: 2 });
+    expect(threads[0]!.received.at(-1)).toEqual({ type: 'credit', frames: 2, camera: idA });
   });
 
   it('remove waits for the reader to finish; the last camera out stops the worker', async () => {
@@ -243,16 +241,12 @@ describe('CameraSource on a pooled worker', () => {
     await stop(h);
   });
 
-  it('a file opens without asking; an empty tensor (a skipped frame) is not sent back to be filled', async () => {
+  it('a file opens without asking', async () => {
     const h = cameraSource('/srv/videos/gate.mp4', () => Promise.resolve(true));
     h.worker.say({ type: 'opening', url: '/srv/videos/gate.mp4', attempt: 0, source: 0, gated: false, camera: h.id });
     await vi.advanceTimersByTimeAsync(0);
     expect(h.probed).toEqual([]);
     expect(h.worker.received.map((m) => m.type)).toEqual(['add']);
-    h.source.recycleTensor(new ArrayBuffer(0));
-    expect(h.worker.received.map((m) => m.type)).toEqual(['add']);
-    h.source.recycleTensor(new ArrayBuffer(16));
-    expect(h.worker.received.map((m) => m.type)).toEqual(['add', 'recycle']);
     await stop(h);
   });
 

@@ -86,7 +86,7 @@ class ManualPool implements InferencePool {
 
   finish(seq: number, objects: DetectedObject[]): void {
     const job = this.pending.find((p) => p.frame.meta.seq === seq)!;
-    job.resolve({ frame: job.frame, objects, tensor: new ArrayBuffer(0), timings: { detectSeconds: 0.01, batchFrames: 1, wide: false, classifySeconds: 0, classifiedObjects: 0 } });
+    job.resolve({ frame: job.frame, objects, timings: { detectSeconds: 0.01, batchFrames: 1, wide: false, classifySeconds: 0, classifiedObjects: 0 } });
   }
 }
 
@@ -114,7 +114,7 @@ function setup(withScene = true) {
   const analyser = new RecordingAnalyser();
   const dispatcher = new InferenceDispatcher(pool, new SinkFanout([sink], silent), silent);
   const lane: CameraLane & { queue: FrameQueue<CapturedFrame> } = {
-    source: { name: 'plaza', grantCredit: () => {}, recycleTensor: () => {} },
+    source: { name: 'plaza', grantCredit: () => {} },
     queue: new FrameQueue<CapturedFrame>(8, () => {}),
     onDemand: false,
     frameFailed: () => {},

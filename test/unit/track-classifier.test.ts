@@ -205,7 +205,7 @@ class ManualPool implements InferencePool {
   finish(seq: number, objects: DetectedObject[]): void {
     const index = this.pending.findIndex((p) => p.frame.meta.seq === seq);
     const [job] = this.pending.splice(index, 1);
-    job!.resolve({ frame: job!.frame, objects, tensor: job!.frame.tensor, timings: TIMINGS });
+    job!.resolve({ frame: job!.frame, objects, timings: TIMINGS });
   }
 }
 
@@ -225,7 +225,7 @@ describe('the dispatcher with a camera that classifies per track', () => {
     const tracker = createTracker(trackerSchema.parse({}));
     const analytics = new SceneAnalytics({ zones: [], lines: [], anchor: 'bottom_center' });
     const camera: CameraLane = {
-      source: { name: 'plaza', grantCredit: () => {}, recycleTensor: () => {} },
+      source: { name: 'plaza', grantCredit: () => {} },
       queue: new FrameQueue<CapturedFrame>(8, () => {}),
       onDemand: false,
       frameFailed: () => {},
