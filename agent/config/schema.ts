@@ -82,7 +82,7 @@ const classifier = z
     reclassify_area_ratio: z
       .number()
       .min(1.05)
-      .default(1.5)
+      .default(2)
       .describe("per_track: classify a track again when its box's area grew or shrank by this factor since its last classification."),
   })
   .strict()
