@@ -302,6 +302,7 @@ export class Agent extends TypedEmitter<{ fatal: Error }> {
       onPreview: (meta, image) => this.preview?.offer(meta, image),
       onTracksEnd: (lane) => this.dispatcher.endScene(lane),
       onSkipped: (lane, frame) => this.dispatcher.passSkipped(lane, frame),
+      skippedWaiting: (lane) => this.dispatcher.skippedWaiting(lane),
       onDropped: (lane, frame) => this.dispatcher.frameDropped(lane, frame),
     });
   }

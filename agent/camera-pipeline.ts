@@ -46,6 +46,8 @@ export interface CameraPipelineDeps {
   readonly onTracksEnd: (lane: CameraPipeline) => void;
   /** A frame the detector skipped (issue 16): published from the tracks, behind the camera's queued frames (InferenceDispatcher.passSkipped). */
   readonly onSkipped: (lane: CameraPipeline, frame: CapturedFrame) => void;
+  /** Skipped frames waiting behind the queued ones (InferenceDispatcher.skippedWaiting): the queue's bound counts them. */
+  readonly skippedWaiting: (lane: CameraPipeline) => number;
   /** The queue dropped a frame: skipped frames waiting behind it go now (InferenceDispatcher.frameDropped). */
   readonly onDropped: (lane: CameraPipeline, frame: CapturedFrame) => void;
 }
@@ -79,17 +81,20 @@ export class CameraPipeline implements CameraLane {
   private trackClasses: TrackClasses | undefined;
   private readonly classifyErrorLog = new LogThrottle(60_000);
   private readonly logger: Logger;
+  private readonly skippedWaiting: () => number;
 
   constructor(deps: CameraPipelineDeps) {
     const camera = gatedCamera(deps.camera, deps.tracker);
     this.trackClasses = deps.trackClasses;
     this.logger = deps.logger;
     this.onDemand = camera.file_pace === 'on_demand';
-    this.queue = new FrameQueue<CapturedFrame>(camera.queue_capacity, (frame) => {
+    this.skippedWaiting = () => deps.skippedWaiting(this);
+    const dropped = (frame: CapturedFrame): void => {
       this.dropped('queue_full');
       this.schedule.dropped();
       deps.onDropped(this, frame);
-    });
+    };
+    this.queue = new FrameQueue<CapturedFrame>(camera.queue_capacity, dropped, this.skippedWaiting);
     this.schedule = new DetectorSchedule(deps.interval, camera.queue_capacity, (...plan) => this.tellGate(...plan), deps.tracker.enabled);
     this.stats = deps.metrics.addCamera({
       camera: camera.name,
@@ -112,10 +117,15 @@ export class CameraPipeline implements CameraLane {
     this.source.on('frame', (frame) => {
       this.health.onFrame();
       this.stats.framesSent += 1;
-      if (frame.meta.skip) return deps.onSkipped(this, frame);
-      this.queue.push(frame);
-      this.schedule.queued(this.queue.size);
-      deps.onQueued();
+      if (frame.meta.skip) {
+        deps.onSkipped(this, frame);
+        // A skipped frame waits as long as the frames ahead of it: the queue's bound is on both.
+        this.queue.trim();
+      } else {
+        this.queue.push(frame);
+        deps.onQueued();
+      }
+      this.schedule.queued(this.queue.size + this.skippedWaiting());
     });
   }
 
@@ -127,7 +137,7 @@ export class CameraPipeline implements CameraLane {
   start(recipe: TensorRecipe, sendPixels: boolean): void {
     this.source.start(recipe, sendPixels);
     this.schedule.announce();
-    this.scheduleTicker = setInterval(() => this.schedule.tick(performance.now(), this.queue.size), 1000);
+    this.scheduleTicker = setInterval(() => this.schedule.tick(performance.now(), this.queue.size + this.skippedWaiting()), 1000);
     this.scheduleTicker.unref();
   }
 

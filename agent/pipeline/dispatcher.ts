@@ -42,6 +42,8 @@ interface LaneState {
    * queue slot and keep capture order.
    */
   readonly followers: WeakMap<CapturedFrame, CapturedFrame[]>;
+  /** How many skipped frames ride behind queued ones: they count toward the queue's bound. */
+  riders: number;
   /** The camera went away with frames still queued: its tracks end once the last of them is dispatched. */
   endWhenDrained?: boolean;
 }
@@ -71,7 +73,7 @@ export class InferenceDispatcher {
   ) {}
 
   addLane(lane: CameraLane): void {
-    this.lanes.push({ lane, published: Promise.resolve(), followers: new WeakMap() });
+    this.lanes.push({ lane, published: Promise.resolve(), followers: new WeakMap(), riders: 0 });
   }
 
   /** New inference workers from a config reload: frames from now on go to them; those in flight finish on the old ones. */
@@ -123,12 +125,20 @@ export class InferenceDispatcher {
   passSkipped(lane: CameraLane, frame: CapturedFrame): void {
     const state = this.lanes.find((s) => s.lane === lane);
     if (!state) return;
-    if (lane.onDemand) lane.source.grantCredit(1);
     const newest = lane.queue.peekNewest();
-    if (!newest) return this.publishSkipped(state, frame);
+    if (!newest) {
+      if (lane.onDemand) lane.source.grantCredit(1);
+      return this.publishSkipped(state, frame);
+    }
     const followers = state.followers.get(newest);
     if (followers) followers.push(frame);
     else state.followers.set(newest, [frame]);
+    state.riders += 1;
+  }
+
+  /** Skipped frames of the lane waiting behind its queued frames (FrameQueue's `alsoWaiting`). */
+  skippedWaiting(lane: CameraLane): number {
+    return this.lanes.find((s) => s.lane === lane)?.riders ?? 0;
   }
 
   /** A queued frame was dropped (queue full): the skipped frames behind it are published now, in order. */
@@ -141,6 +151,9 @@ export class InferenceDispatcher {
     const followers = state.followers.get(frame);
     if (!followers) return;
     state.followers.delete(frame);
+    state.riders -= followers.length;
+    // on_demand: a rider's credit comes back when it leaves, so riders and queue never hold more than the credits (nothing trimmed).
+    if (state.lane.onDemand) state.lane.source.grantCredit(followers.length);
     for (const follower of followers) this.publishSkipped(state, follower);
   }
 

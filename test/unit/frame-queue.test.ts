@@ -88,6 +88,24 @@ describe('FrameQueue', () => {
     expect(q.shift()).toBe(3);
   });
 
+  it('counts what waits beside its items toward the bound (alsoWaiting), on push and on trim()', () => {
+    const dropped: number[] = [];
+    let beside = 0;
+    const q = new FrameQueue<number>(4, (x) => dropped.push(x), () => beside);
+    q.push(1);
+    q.push(2);
+    beside = 2;
+    q.trim();
+    expect(dropped).toEqual([]);
+    q.push(3);
+    expect(dropped).toEqual([1]);
+    beside = 5;
+    q.trim();
+    // Never below empty: what waits beside with nothing queued is not the queue's to drop.
+    expect(dropped).toEqual([1, 2, 3]);
+    expect(q.size).toBe(0);
+  });
+
   it('rejects a capacity that is not a positive integer', () => {
     expect(() => new FrameQueue(0, () => {})).toThrow(RangeError);
     expect(() => new FrameQueue(-1, () => {})).toThrow(/positive integer/);

@@ -100,10 +100,14 @@ function setup(capacity = 4) {
   const dropped: number[] = [];
   const lane: CameraLane & { queue: FrameQueue<CapturedFrame> } = {
     source: { name: 'plaza', grantCredit: () => {} },
-    queue: new FrameQueue<CapturedFrame>(capacity, (frame) => {
-      dropped.push(frame.meta.seq);
-      dispatcher.frameDropped(lane, frame);
-    }),
+    queue: new FrameQueue<CapturedFrame>(
+      capacity,
+      (frame) => {
+        dropped.push(frame.meta.seq);
+        dispatcher.frameDropped(lane, frame);
+      },
+      () => dispatcher.skippedWaiting(lane),
+    ),
     onDemand: false,
     frameFailed: () => {},
     scene: new LaneScene(tracker, analyser, (m) => moving.push(m)),
@@ -114,7 +118,10 @@ function setup(capacity = 4) {
   const capture = (seq: number, skip?: FrameSkip): void => {
     const meta = { camera: 'plaza', seq, capturedAt: 1e12 + seq * 100, videoIndex: 0, width: 640, height: 480, ...(skip ? { skip } : {}) };
     const frame = { meta, data: new ArrayBuffer(0), tensor: new ArrayBuffer(skip ? 0 : 16) };
-    if (skip) return dispatcher.passSkipped(lane, frame);
+    if (skip) {
+      dispatcher.passSkipped(lane, frame);
+      return lane.queue.trim();
+    }
     lane.queue.push(frame);
     dispatcher.pump();
   };
@@ -176,6 +183,22 @@ describe('frames the detector skipped', () => {
     pool.finishNext([person]);
     await settle();
     expect(sink.results.map((r) => r.frame.meta.seq)).toEqual([0, 2, 3]);
+  });
+
+  it('count toward the queue bound: waiting behind a queued frame, they cannot stretch the time the queue holds', async () => {
+    const { pool, sink, dropped, lane, capture } = setup(4);
+    capture(0);
+    capture(1);
+    for (let seq = 2; seq <= 4; seq++) capture(seq, 'interval');
+    // Frame 1 queued with three skipped frames behind it: 4 waiting, the bound.
+    expect(dropped).toEqual([]);
+    capture(5, 'interval');
+    // A fifth: frame 1 goes (counted as a queue drop), the skipped ones behind it are published right after frame 0.
+    expect(dropped).toEqual([1]);
+    expect(lane.queue.size).toBe(0);
+    pool.finishNext([person]);
+    await settle();
+    expect(sink.results.map((r) => r.frame.meta.seq)).toEqual([0, 2, 3, 4, 5]);
   });
 
   it("tell the camera when its tracker's moving flag flips", async () => {
