@@ -93,18 +93,7 @@ export async function densityFigures(): Promise<void> {
     await search('e2', 'static clip, motion gating on', (n) => still(n, true), Math.max(4, staticOff * 4));
     printTable(rows, decode);
     if (wanted('classify')) figures.classify = await classifierThroughput();
-    if (wanted('rss')) {
-      const describe = (series: RssSeries): string =>
-        `${series.points.map((p) => `${p.cameras} → ${p.rssMiB.toFixed(0)} MiB`).join(', ')}; ${series.perCameraMiB.toFixed(1)} MiB per additional camera (least squares)`;
-      const full = await rssSeries(RSS_COUNTS);
-      // Beyond (a)'s count the queues are full, each frame in them holding its 2 MB tensor: the same series with no backlog shows what a camera itself costs.
-      const capped = await rssSeries(RSS_COUNTS, 2);
-      figures.rss = { full: full.perCameraMiB, capped: capped.perCameraMiB };
-      console.log(
-        `  rss: the agent (dist/agent/main.js, a fresh process each), vtest.avi live, today's settings (target ≤ 12 MiB per camera):\n` +
-          `      ${describe(full)}\n      with fps_cap 2 (no queue backlog): ${describe(capped)}`,
-      );
-    }
+    if (wanted('rss')) await rssRows(figures);
     if (wanted('accuracy')) figures.passes = await accuracy(clip, staticLine);
     // VIGIL_BENCH_DENSITY_AUTO_CAMERAS: the autopass at a given count, without row (c) before it.
     const autoCameras = Number(process.env.VIGIL_BENCH_DENSITY_AUTO_CAMERAS ?? auto);
@@ -223,4 +212,22 @@ async function autoPass(cameras: number): Promise<void> {
       `${mean((p) => p.crossings).toFixed(1)} crossings, detector on ${(100 * mean((p) => p.detected / Math.max(1, p.frames))).toFixed(0)} % of frames ` +
       `(compare with the accuracy row's interval 1)`,
   );
+}
+
+/** The rss row; a child agent that fails (a dist/ rebuilt under it) is reported, and the rows after it still run. */
+async function rssRows(figures: Figures): Promise<void> {
+  try {
+    const describe = (series: RssSeries): string =>
+      `${series.points.map((p) => `${p.cameras} → ${p.rssMiB.toFixed(0)} MiB`).join(', ')}; ${series.perCameraMiB.toFixed(1)} MiB per additional camera (least squares)`;
+    const full = await rssSeries(RSS_COUNTS);
+    // Beyond (a)'s count the queues are full, each frame in them holding its 2 MB tensor: the same series with no backlog shows what a camera itself costs.
+    const capped = await rssSeries(RSS_COUNTS, 2);
+    figures.rss = { full: full.perCameraMiB, capped: capped.perCameraMiB };
+    console.log(
+      `  rss: the agent (dist/agent/main.js, a fresh process each), vtest.avi live, today's settings (target ≤ 12 MiB per camera):\n` +
+        `      ${describe(full)}\n      with fps_cap 2 (no queue backlog): ${describe(capped)}`,
+    );
+  } catch (err) {
+    console.log(`  rss: failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+  }
 }
