@@ -1,14 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AGENT_MAIN, media, model } from '../helpers/testdata.js';
+import { media, model } from '../helpers/testdata.js';
+import { vigilCli } from '../helpers/vigil-cli.js';
 
 /** Bad detector intervals and motion masks (issue 16) stop the real CLI before anything starts: exit 2, every key path on stderr. */
 
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'vigil-density-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -44,22 +42,13 @@ const EXPECTED = [
   'cameras.1.motion.mask.1: self-intersecting: edge 0 (point 0 → point 1) crosses edge 2 (point 2 → point 3)',
 ];
 
-async function vigil(args: string[]): Promise<{ code: number; stderr: string }> {
-  try {
-    const { stderr } = await run(process.execPath, [AGENT_MAIN, ...args], { timeout: 60_000 });
-    return { code: 0, stderr };
-  } catch (err) {
-    const e = err as { code: number; stderr: string };
-    return { code: e.code, stderr: e.stderr };
-  }
-}
 
 describe('vigil with bad detector intervals and motion masks', () => {
   it.each([
     ['--validate-config', ['--validate-config', FILE]],
     ['run', ['run', '--config', FILE]],
   ])('%s exits 2 naming every bad key', async (_, args) => {
-    const { code, stderr } = await vigil(args);
+    const { code, stderr } = await vigilCli(args);
     expect(code).toBe(2);
     for (const line of EXPECTED) expect(stderr).toContain(line);
     expect(stderr).toContain(`${EXPECTED.length} config error(s)`);

@@ -1,14 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AGENT_MAIN, media, model } from '../helpers/testdata.js';
+import { media, model } from '../helpers/testdata.js';
+import { vigilCli } from '../helpers/vigil-cli.js';
 
 /** Bad zones and lines stop the real CLI before anything starts: exit 2, every key path on stderr. */
 
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'vigil-zones-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -41,22 +39,13 @@ const EXPECTED = [
   'cameras.1.lines.0.points: the two points are the same: a line needs length',
 ];
 
-async function vigil(args: string[]): Promise<{ code: number; stderr: string }> {
-  try {
-    const { stderr } = await run(process.execPath, [AGENT_MAIN, ...args], { timeout: 60_000 });
-    return { code: 0, stderr };
-  } catch (err) {
-    const e = err as { code: number; stderr: string };
-    return { code: e.code, stderr: e.stderr };
-  }
-}
 
 describe('vigil with bad zones and lines', () => {
   it.each([
     ['--validate-config', ['--validate-config', FILE]],
     ['run', ['run', '--config', FILE]],
   ])('%s exits 2 naming every bad key', async (_, args) => {
-    const { code, stderr } = await vigil(args);
+    const { code, stderr } = await vigilCli(args);
     expect(code).toBe(2);
     for (const line of EXPECTED) expect(stderr).toContain(line);
     expect(stderr).toContain('4 config error(s)');

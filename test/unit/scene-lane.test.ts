@@ -10,19 +10,12 @@ import { FrameQueue } from '../../agent/queue/frame-queue.js';
 import { SceneAnalytics } from '../../agent/analytics/scene-analytics.js';
 import { trackerSchema } from '../../agent/config/tracking-schema.js';
 import { createTracker } from '../../agent/tracking/tracker.js';
+import { EMPTY_SCENE } from '../helpers/scene-update.js';
 
 const T0 = 1_700_000_000_000;
 const silent = createLogger('silent');
 
-const EMPTY: Omit<SceneUpdate, 'tracks' | 'tracksActive'> = {
-  confirmed: [],
-  zoneEntries: [],
-  zoneExits: [],
-  lineCrossings: [],
-  events: [],
-  counts: { zones: {}, lines: {} },
-  countsChanged: false,
-};
+const EMPTY = EMPTY_SCENE;
 
 /** Confirms every detection at once, one track per label (enough to see ids travel); clear() ends them all. */
 class LabelTracker implements SceneTracker {

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { FrameResult } from '../../agent/core/frame.js';
-import type { SceneUpdate } from '../../agent/core/scene.js';
 import { MetricsSink } from '../../agent/metrics/metrics-sink.js';
 import { VigilMetrics } from '../../agent/metrics/registry.js';
 import { MetricsSnapshotter } from '../../agent/mqtt/metrics-snapshot.js';
 import { parseMetrics, sampleValue } from '../helpers/metrics-text.js';
+import { EMPTY_SCENE } from '../helpers/scene-update.js';
 
 const SCENE = {
   labels: ['person', 'car'],
@@ -23,17 +23,7 @@ function trackedMetrics(): VigilMetrics {
   return metrics;
 }
 
-const EMPTY: SceneUpdate = {
-  tracks: [],
-  tracksActive: 0,
-  confirmed: [],
-  zoneEntries: [],
-  zoneExits: [],
-  lineCrossings: [],
-  events: [],
-  counts: { zones: {}, lines: {} },
-  countsChanged: false,
-};
+const EMPTY = EMPTY_SCENE;
 
 /** The lines of one metric family in exposition text. */
 const family = (text: string, name: string): string[] => text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name}_`));

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { CapturedFrame, DetectedObject, FrameResult, FrameSkip, InferenceOutcome } from '../../agent/core/frame.js';
 import type { InferencePool, ResultSink, SceneAnalyser, SceneTracker } from '../../agent/core/pipeline-ports.js';
-import type { SceneUpdate, TrackedObject } from '../../agent/core/scene.js';
+import type { TrackedObject } from '../../agent/core/scene.js';
 import { createLogger } from '../../agent/log.js';
 import { InferenceDispatcher, type CameraLane } from '../../agent/pipeline/dispatcher.js';
 import { LaneScene } from '../../agent/pipeline/lane-scene.js';
 import { SinkFanout } from '../../agent/pipeline/sinks.js';
 import { FrameQueue } from '../../agent/queue/frame-queue.js';
+import { EMPTY_SCENE } from '../helpers/scene-update.js';
 
 /**
  * Frames the detector skipped (issue 16: interval, motion gating) go through
@@ -15,15 +16,7 @@ import { FrameQueue } from '../../agent/queue/frame-queue.js';
  */
 
 const silent = createLogger('silent');
-const EMPTY: Omit<SceneUpdate, 'tracks' | 'tracksActive'> = {
-  confirmed: [],
-  zoneEntries: [],
-  zoneExits: [],
-  lineCrossings: [],
-  events: [],
-  counts: { zones: {}, lines: {} },
-  countsChanged: false,
-};
+const EMPTY = EMPTY_SCENE;
 
 /** One track per detection index; predict() shifts every box 5 px right; `moving` while any track exists. */
 class ShiftTracker implements SceneTracker {
