@@ -13,8 +13,10 @@ import { densityConfigYaml, VTEST, type CameraGroup } from './density-config.js'
  */
 
 const MAIN = new URL('../agent/main.js', import.meta.url).pathname;
-const WARM_SECONDS = 6;
+/** After the agent says it started (models loaded, every camera's capture started): frames flowing, queues at their level. */
+const SETTLE_SECONDS = 5;
 const SAMPLE_SECONDS = 2;
+const START_TIMEOUT_MS = 120_000;
 
 function vmRssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -22,19 +24,27 @@ function vmRssMiB(pid: number): number {
   return kib / 1024;
 }
 
-/** The agent's RSS with `cameras` live cameras: the median of samples taken over SAMPLE_SECONDS once WARM_SECONDS have passed. */
+/** The agent's RSS with `cameras` live cameras: the median of samples taken over SAMPLE_SECONDS, SETTLE_SECONDS after its "agent started" line. */
 export async function agentRssMiB(cameras: number, fpsCap?: number): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-rss-'));
   const file = join(dir, 'agent.yaml');
   const group: CameraGroup = { prefix: 'cam', count: cameras, url: VTEST, ...(fpsCap === undefined ? {} : { fpsCap }) };
-  writeFileSync(file, densityConfigYaml({ groups: [group] }));
-  const child = spawn(process.execPath, [MAIN, 'run', '--config', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  writeFileSync(file, densityConfigYaml({ groups: [group], logLevel: 'info' }));
+  const child = spawn(process.execPath, [MAIN, 'run', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+  const started = new Promise<'started'>((resolve) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out = (out + chunk.toString()).slice(-4000);
+      if (out.includes('"msg":"agent started"')) resolve('started');
+    });
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   try {
-    const early = await Promise.race([exited, delay(WARM_SECONDS * 1000).then(() => 'running' as const)]);
-    if (early !== 'running') throw new Error(`the agent exited ${early} with ${cameras} cameras: ${stderr}`);
+    const early = await Promise.race([exited, started, delay(START_TIMEOUT_MS).then(() => 'timeout' as const)]);
+    if (early !== 'started') throw new Error(`the agent ${early === 'timeout' ? 'did not start' : `exited ${early}`} with ${cameras} cameras: ${stderr}`);
+    await delay(SETTLE_SECONDS * 1000);
     const samples: number[] = [];
     for (let i = 0; i < SAMPLE_SECONDS * 4; i++) {
       samples.push(vmRssMiB(child.pid!));
