@@ -82,6 +82,7 @@ export class CameraPipeline implements CameraLane {
   private readonly classifyErrorLog = new LogThrottle(60_000);
   private readonly logger: Logger;
   private readonly skippedWaiting: () => number;
+  private stopping = false;
 
   constructor(deps: CameraPipelineDeps) {
     const camera = gatedCamera(deps.camera, deps.tracker);
@@ -142,6 +143,7 @@ export class CameraPipeline implements CameraLane {
   }
 
   stop(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.scheduleTicker);
     return this.source.stop();
   }
@@ -173,6 +175,8 @@ export class CameraPipeline implements CameraLane {
     const { trackClasses } = this;
     if (!trackClasses) return undefined;
     const failed = (err: unknown): void => {
+      // Jobs still in flight when the agent stops are turned away by the retiring workers: not an error.
+      if (this.stopping) return;
       if (this.classifyErrorLog.allow()) this.logger.error({ camera: this.name, code: ErrorCode.INFERENCE_FAILED, err: errorMessage(err) }, 'tracks not classified');
     };
     return new TrackClassifier(new TrackClassPlanner(trackClasses.config), trackClasses.classify, failed, (want) => this.schedule.setWantPixels(want));
