@@ -58,7 +58,10 @@ interface LaneState {
  * in capture order.
  */
 export class InferenceDispatcher {
+  /** Round-robin order. */
   private readonly lanes: LaneState[] = [];
+  /** The same states by lane: every skipped frame looks its lane up. */
+  private readonly byLane = new Map<CameraLane, LaneState>();
   private next = 0;
   private running = false;
   private readonly errorLog = new LogThrottle(10_000);
@@ -73,7 +76,9 @@ export class InferenceDispatcher {
   ) {}
 
   addLane(lane: CameraLane): void {
-    this.lanes.push({ lane, published: Promise.resolve(), followers: new WeakMap(), riders: 0 });
+    const state: LaneState = { lane, published: Promise.resolve(), followers: new WeakMap(), riders: 0 };
+    this.lanes.push(state);
+    this.byLane.set(lane, state);
   }
 
   /** New inference workers from a config reload: frames from now on go to them; those in flight finish on the old ones. */
@@ -84,8 +89,10 @@ export class InferenceDispatcher {
 
   /** A camera taken out by a config reload: its queued frames are left behind; those in flight are still published. */
   removeLane(lane: CameraLane): void {
-    const index = this.lanes.findIndex((s) => s.lane === lane);
-    if (index < 0) return;
+    const state = this.byLane.get(lane);
+    if (!state) return;
+    this.byLane.delete(lane);
+    const index = this.lanes.indexOf(state);
     this.lanes.splice(index, 1);
     if (this.next > index) this.next -= 1;
     if (this.next >= this.lanes.length) this.next = 0;
@@ -123,7 +130,7 @@ export class InferenceDispatcher {
    * at once when none is queued, else right after the newest queued one.
    */
   passSkipped(lane: CameraLane, frame: CapturedFrame): void {
-    const state = this.lanes.find((s) => s.lane === lane);
+    const state = this.byLane.get(lane);
     if (!state) return;
     const newest = lane.queue.peekNewest();
     if (!newest) {
@@ -138,12 +145,12 @@ export class InferenceDispatcher {
 
   /** Skipped frames of the lane waiting behind its queued frames (FrameQueue's `alsoWaiting`). */
   skippedWaiting(lane: CameraLane): number {
-    return this.lanes.find((s) => s.lane === lane)?.riders ?? 0;
+    return this.byLane.get(lane)?.riders ?? 0;
   }
 
   /** A queued frame was dropped (queue full): the skipped frames behind it are published now, in order. */
   frameDropped(lane: CameraLane, frame: CapturedFrame): void {
-    const state = this.lanes.find((s) => s.lane === lane);
+    const state = this.byLane.get(lane);
     if (state) this.releaseFollowers(state, frame);
   }
 
@@ -197,7 +204,7 @@ export class InferenceDispatcher {
    * tracked first and no visit ends before a frame that still saw it.
    */
   endScene(lane: CameraLane): void {
-    const state = this.lanes.find((s) => s.lane === lane);
+    const state = this.byLane.get(lane);
     const scene = lane.scene;
     if (!state || !scene) return;
     // A file that ended (or a camera that dropped) can leave frames queued: they are tracked first, or they would start new tracks after the end.

@@ -85,7 +85,7 @@ export class LaneScene {
     if (this.classes) {
       this.classes.forget(this.tracker.ended);
       ({ tracks, objects } = this.classes.label(objects, tracks));
-      this.classes.note(objects, tracks, !meta.skip, meta.capturedAt);
+      this.classes.note(objects, tracks, this.tracker, meta.capturedAt);
     }
     const scene = this.analyser.update({ width: meta.width, height: meta.height, at: meta.capturedAt }, tracks, this.tracker.ended, this.tracker.activeCount);
     this.lastAt = meta.capturedAt;

@@ -1,6 +1,6 @@
 import type { DetectedObject, Frame } from '../core/frame.js';
 import type { Box } from '../core/letterbox.js';
-import type { ClassifyOutcome } from '../core/pipeline-ports.js';
+import type { ClassifyOutcome, SceneTracker } from '../core/pipeline-ports.js';
 import type { TrackedObject } from '../core/scene.js';
 import type { TrackClassPlanner } from './track-classes.js';
 
@@ -29,8 +29,6 @@ export const RETRY_AFTER_FAILURE_MS = 1000;
 export class TrackClassifier {
   /** Capture time before which no job is sent after a failure, so a broken classifier is not asked on every frame. */
   private pausedUntil = Number.NEGATIVE_INFINITY;
-  /** The last detected frame had a detection without a confirmed track that would be classified once confirmed. */
-  private unconfirmed = false;
   private wanting = true;
 
   constructor(
@@ -48,13 +46,16 @@ export class TrackClassifier {
 
   /**
    * After each frame (labelled): pixels are wanted while a track is due
-   * (never classified, grown, old) or a detection has no confirmed track yet
-   * (it may be confirmed on the next detected frame, which then needs them).
-   * A due track on a frame without pixels waits for the next one with them.
+   * (never classified, grown, old) or the tracker holds a track it has not
+   * confirmed yet that would be classified (the next detected frame may
+   * confirm it, and then needs them). A detection that starts no track (on
+   * vtest.avi most of those without an id: under ByteTrack's
+   * new_track_score) wants none: wanting pixels for every such detection
+   * had them on 45 % of the frames. A due track on a frame without pixels
+   * waits for the next one with them.
    */
-  note(objects: readonly DetectedObject[], tracks: readonly TrackedObject[], detected: boolean, nowMs: number): void {
-    if (detected) this.unconfirmed = objects.some((o) => (o.trackId ?? null) === null && this.planner.eligible(o.label, o.box));
-    const want = this.unconfirmed || this.planner.plan(tracks, objects, nowMs).length > 0;
+  note(objects: readonly DetectedObject[], tracks: readonly TrackedObject[], tracker: Pick<SceneTracker, 'anyPending'>, nowMs: number): void {
+    const want = tracker.anyPending((label, box) => this.planner.eligible(label, box)) || this.planner.plan(tracks, objects, nowMs).length > 0;
     if (want === this.wanting) return;
     this.wanting = want;
     this.wantPixels(want);

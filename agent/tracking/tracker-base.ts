@@ -1,10 +1,15 @@
+import type { Box } from '../core/letterbox.js';
 import type { TrackedObject } from '../core/scene.js';
+import { boxOf } from './motion-models.js';
 import type { Detection, Tracker } from './tracker-types.js';
 
 /** What every track has, whichever tracker keeps it. */
 export interface IdentifiedTrack {
   /** 0 until the track gets its id (ByteTrack: confirmed; SORT: first reported). */
   id: number;
+  readonly label: string;
+  /** [x1, y1, x2, y2] as the motion model has it now. */
+  readonly box: Float64Array;
 }
 
 /**
@@ -35,6 +40,11 @@ export abstract class TrackerBase<T extends IdentifiedTrack> implements Tracker 
 
   get moving(): boolean {
     for (const t of this.tracks) if (this.moves(t)) return true;
+    return false;
+  }
+
+  anyPending(test: (label: string, box: Box) => boolean): boolean {
+    for (const t of this.tracks) if (t.id === 0 && test(t.label, boxOf(t.box))) return true;
     return false;
   }
 

@@ -39,6 +39,12 @@ export interface Tracker {
    * to be confirmed or dropped): motion gating keeps the detector on while true.
    */
   readonly moving: boolean;
+  /**
+   * Whether a live track without its id yet (ByteTrack: tentative; SORT: not
+   * yet reported) passes `test`: the next detected frame may confirm it.
+   * Per-track classification wants that frame's pixels (issue 16).
+   */
+  anyPending(test: (label: string, box: Box) => boolean): boolean;
   /** Ids of the confirmed tracks removed during the last update, predict or clear. */
   readonly ended: readonly number[];
   /** Confirmed tracks alive: matched in the last frame or lost but not yet removed. */

@@ -27,6 +27,11 @@ class LabelTracker implements SceneTracker {
     return this.ids.size;
   }
 
+  /** Every detection is confirmed at once: nothing waits. */
+  anyPending(): boolean {
+    return false;
+  }
+
   update(detections: readonly Pick<DetectedObject, 'box' | 'score' | 'label'>[]): TrackedObject[] {
     this.ended = [];
     return detections.flatMap((d, objectIndex) => {

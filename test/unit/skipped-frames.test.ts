@@ -32,6 +32,10 @@ class ShiftTracker implements SceneTracker {
     return this.tracks.length > 0;
   }
 
+  anyPending(): boolean {
+    return false;
+  }
+
   update(detections: readonly Pick<DetectedObject, 'box' | 'score' | 'label'>[]): TrackedObject[] {
     this.calls.push('update');
     this.tracks = detections.map((d, i) => ({ trackId: i + 1, label: d.label, score: d.score, box: d.box, objectIndex: i }));

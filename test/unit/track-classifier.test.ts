@@ -67,7 +67,7 @@ function lane(classifier: FakeClassifier, options = OPTIONS) {
 }
 
 describe('LaneScene with per-track classification', () => {
-  it('wants pixels only while a detection is unconfirmed or a track is due; a due track waits for a frame with pixels', async () => {
+  it('wants pixels only while a track is unconfirmed or due; a due track waits for a frame with pixels', async () => {
     const classifier = new FakeClassifier();
     const wants: boolean[] = [];
     const scene = new LaneScene(
@@ -80,18 +80,22 @@ describe('LaneScene with per-track classification', () => {
     // Nothing in view: no pixels wanted.
     await scene.process(result(0, []));
     expect(wants).toEqual([false]);
-    // Two people appear: unconfirmed detections want pixels for the next frames.
-    await scene.process(withoutPixels(result(1, detections(1))));
+    // A detection under ByteTrack's new_track_score (0.6) starts no track: nothing to classify, no pixels.
+    const faint: DetectedObject = { label: 'person', score: 0.45, box: [900, 100, 1000, 300], class: null };
+    await scene.process(withoutPixels(result(1, [faint])));
+    expect(wants).toEqual([false]);
+    // Two people appear: their tentative tracks want pixels for the next frames.
+    await scene.process(withoutPixels(result(2, [...detections(2), faint])));
     expect(wants).toEqual([false, true]);
     // Confirmed on a frame that came without pixels (the flag was still on its way): no job, still wanted.
-    await scene.process(withoutPixels(result(2, detections(2))));
+    await scene.process(withoutPixels(result(3, detections(3))));
     expect(classifier.jobs).toHaveLength(0);
     expect(wants).toEqual([false, true]);
     // The next frame with pixels classifies both; then nothing is due and pixels are no longer wanted.
-    await scene.process(result(3, detections(3)));
-    expect(classifier.jobs.map((j) => j.seq)).toEqual([3]);
+    await scene.process(result(4, detections(4)));
+    expect(classifier.jobs.map((j) => j.seq)).toEqual([4]);
     expect(wants).toEqual([false, true, false]);
-    for (let f = 4; f < 20; f++) await scene.process(withoutPixels(result(f, detections(f), f % 2 ? 'interval' : undefined)));
+    for (let f = 5; f < 20; f++) await scene.process(withoutPixels(result(f, detections(f), f % 2 ? 'interval' : undefined)));
     expect(wants).toEqual([false, true, false]);
     expect(classifier.jobs).toHaveLength(1);
   });

@@ -26,6 +26,7 @@ function counting(tracker: Tracker): { tracker: Tracker; calls: string[] } {
     update: (d) => (calls.push(`u${d.length}`), tracker.update(d)),
     predict: () => (calls.push('p'), tracker.predict()),
     clear: () => tracker.clear(),
+    anyPending: (test) => tracker.anyPending(test),
     get moving() {
       return tracker.moving;
     },

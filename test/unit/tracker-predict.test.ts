@@ -179,6 +179,35 @@ describe.each(TYPES)('%s: moving', (type) => {
   });
 });
 
+describe('anyPending(): tracks the next detected frame may confirm (per-track classification wants its pixels)', () => {
+  const any = (tracker: Tracker): boolean => tracker.anyPending(() => true);
+
+  it('bytetrack: a detection under new_track_score starts nothing; one above is pending until confirmed; the test sees label and box', () => {
+    const tracker = createTracker(config({ type: 'bytetrack' }));
+    tracker.update([person(100, 100, 0.5)]);
+    expect(any(tracker)).toBe(false);
+    tracker.update([person(300, 100, 0.9)]);
+    const seen: [string, Box][] = [];
+    expect(tracker.anyPending((label, box) => (seen.push([label, box]), false))).toBe(false);
+    expect(seen).toEqual([['person', [300, 100, 340, 200]]]);
+    expect(any(tracker)).toBe(true);
+    tracker.update([person(302, 100, 0.9)]);
+    expect(any(tracker)).toBe(false);
+  });
+
+  it('sort: a new track is pending until a streak of min_hits matches after its first detection reports it', () => {
+    const tracker = createTracker(config({ type: 'sort', sort: { min_hits: 3 } }));
+    // sort.py reports every track in the first min_hits frames: start past them.
+    for (let f = 0; f < 3; f++) tracker.update([]);
+    for (let f = 0; f < 3; f++) {
+      tracker.update([person(100 + 2 * f)]);
+      expect(any(tracker), `after detection ${f + 1}`).toBe(true);
+    }
+    expect(tracker.update([person(106)])).toHaveLength(1);
+    expect(any(tracker)).toBe(false);
+  });
+});
+
 it('bytetrack: a lost walker does not count as moving (out of sight; its return shows as motion in the frame)', () => {
   const tracker = walker('bytetrack', 3, 10, { lost_frames: 30 });
   expect(tracker.moving).toBe(true);
