@@ -67,6 +67,8 @@ export class CameraReader {
   }
 
   handle(message: ToCameraReader): void {
+    // Pixels handed back (protocol.ts): dropping the reference frees them with this thread's next, cheap, GC.
+    if (message.type === 'pixels') return;
     if (message.type === 'gate') {
       this.wantPixels = message.wantPixels;
       return this.gate.setPlan(message.interval, message.movingTracks);

@@ -48,6 +48,9 @@ export interface CameraSourceDeps {
 
 const WORKER_SILENCE_MIN_MS = 45_000;
 
+/** Pixel buffers smaller than this (a thumbnail-sized source) stay with the main thread's GC: not worth a message. */
+const MIN_PIXELS_RETURNED = 64 * 1024;
+
 /**
  * One camera on the main thread: owns its reader on a pooled capture worker
  * (capture-worker-pool.ts), turns its messages into frames and status,
@@ -334,6 +337,12 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
     if (state === this.state) return;
     this.state = state;
     this.emit('status', { camera: this.name, state, ...(reason ? { reason } : {}) });
+  }
+
+  returnPixels(data: ArrayBuffer): void {
+    // Only buffers worth a message; without a reader (stopped) they are left to the GC.
+    if (data.byteLength < MIN_PIXELS_RETURNED || !this.channel) return;
+    this.channel.post({ type: 'pixels', data }, [data]);
   }
 
   private post(message: ToCameraReader): void {

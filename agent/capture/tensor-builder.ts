@@ -4,62 +4,21 @@ import type { TensorKernel } from '../util/tensor-kernel.js';
 import type { CvBinding, CvMat } from './opencv-binding.js';
 
 /**
- * Tensors that came back from inference, kept for the next frames. Two or
- * three circulate at full rate (one being filled, one or two in inference);
- * a few more cover bursts. Extra ones are left to the GC.
- */
-const MAX_SPARE_TENSORS = 4;
-
-/**
- * Spare tensors, possibly shared by the cameras of one capture worker (issue
- * 16: 2 MB each, kept per camera they were most of a camera's memory): a
- * tensor back from one camera's inference is filled for the next frame of
- * any camera with the same input size. `limit` is read at every return.
- */
-export class TensorSpares {
-  private readonly buffers: ArrayBuffer[] = [];
-
-  constructor(private readonly limit: () => number = () => MAX_SPARE_TENSORS) {}
-
-  get count(): number {
-    return this.buffers.length;
-  }
-
-  take(bytes: number): ArrayBuffer | undefined {
-    const index = this.buffers.findIndex((b) => b.byteLength === bytes);
-    return index < 0 ? undefined : this.buffers.splice(index, 1)[0];
-  }
-
-  give(tensor: ArrayBuffer): void {
-    if (this.buffers.length < this.limit()) this.buffers.push(tensor);
-  }
-}
-
-/**
- * Builds the detector's NCHW float32 input from a BGR frame on the capture
- * thread, so it overlaps with inference instead of queueing in front of
- * every run(). OpenCV resizes (SIMD); native/tensor-kernel then writes the
- * letterboxed planes in one pass into a tensor that came back from
- * inference (no 2 MB allocation and first-touch page faults per frame).
- * Measured here, 768×576 → 416²: 0.6 ms a frame against 2.1 ms for OpenCV's
- * border + blobFromImage + copy, which remains the fallback when the addon
- * is not built.
+ * The detector's input from a BGR frame. The agent's capture threads send
+ * the compact form (buildCompact: resized, 8-bit), which the inference
+ * worker expands (agent/util/detector-input.ts); build() makes the whole
+ * NCHW float32 tensor on this thread for what runs the analyzer in-process
+ * (tools, tests, the benchmark). OpenCV resizes (SIMD); native/tensor-kernel
+ * writes the letterboxed planes in one pass (768×576 → 416²: 0.6 ms a frame
+ * against 2.1 ms for OpenCV's border + blobFromImage + copy, which remains
+ * the fallback when the addon is not built).
  */
 export class DetectorTensorBuilder {
-  private readonly bytes: number;
-
   constructor(
     private readonly cv: CvBinding,
     private readonly recipe: TensorRecipe,
     private readonly kernel: TensorKernel | undefined,
-    private readonly spares: TensorSpares = new TensorSpares(),
-  ) {
-    this.bytes = 3 * recipe.width * recipe.height * Float32Array.BYTES_PER_ELEMENT;
-  }
-
-  get spareCount(): number {
-    return this.spares.count;
-  }
+  ) {}
 
   /**
    * What the capture thread sends (issue 16): the frame resized to the
@@ -91,14 +50,9 @@ export class DetectorTensorBuilder {
     }
   }
 
-  /** A tensor back from inference: reused for a later frame when it has this recipe's size. */
-  recycle(tensor: ArrayBuffer): void {
-    if (this.kernel && tensor.byteLength === this.bytes) this.spares.give(tensor);
-  }
-
   private fillPlanes(resized: CvMat, lb: Letterbox): ArrayBuffer {
     const { recipe } = this;
-    const tensor = this.spares.take(this.bytes) ?? new ArrayBuffer(this.bytes);
+    const tensor = new ArrayBuffer(3 * recipe.width * recipe.height * Float32Array.BYTES_PER_ELEMENT);
     const pixels = resized.getData();
     this.kernel!.letterboxPlanar(
       pixels,

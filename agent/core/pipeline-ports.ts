@@ -17,6 +17,8 @@ export interface FrameSource {
   readonly name: string;
   /** `on_demand` pacing: the queue freed room for this many more frames. */
   grantCredit(frames: number): void;
+  /** A frame's pixels nobody reads any more (published or dropped): freed off the main thread. The buffer is detached here. */
+  returnPixels(data: ArrayBuffer): void;
 }
 
 /** The inference workers as the dispatcher sees them. */

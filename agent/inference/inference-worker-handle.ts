@@ -7,9 +7,12 @@ import type { FromInferenceWorker, InferenceWorkerData, ToInferenceWorker } from
 
 export type ModelsInfo = Extract<FromInferenceWorker, { type: 'ready' }>;
 
+/** Sent in place of pixels that stay on the main thread; never transferred (a detached buffer cannot be sent twice). */
+const EMPTY = new ArrayBuffer(0);
+
 /** A frame to detect (and maybe classify), or a classify job (per-track classification): both come back with the pixels. */
 type Pending = { readonly meta: FrameMeta; readonly sentAt: number; reject(err: Error): void } & (
-  | { readonly kind: 'infer'; resolve(outcome: InferenceOutcome): void }
+  | { readonly kind: 'infer'; resolve(outcome: InferenceOutcome): void; readonly keptPixels?: ArrayBuffer }
   | { readonly kind: 'classify'; resolve(outcome: ClassifyOutcome): void }
 );
 
@@ -70,15 +73,22 @@ export class InferenceWorkerHandle {
   }
 
   /**
-   * The frame's pixels and tensor move to the worker and come back with the
-   * outcome. `wide`: a lead worker runs it on its wide sessions.
+   * The frame's tensor moves to the worker, and its pixels with it when the
+   * worker classifies its boxes; they come back with the outcome. Without
+   * `classify` (per-track classification) the pixels stay here: a 1.3 MB
+   * buffer crossing to the worker and back on every frame that carries one
+   * cost per_track ~20 % of its frames a second (measured, 2 cores), the
+   * receiving isolates' external-memory accounting and GC included.
+   * `wide`: a lead worker runs it on its wide sessions.
    */
   infer(frame: CapturedFrame, wide: boolean, classify = true): Promise<InferenceOutcome> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { kind: 'infer', meta: frame.meta, sentAt: this.now(), resolve, reject });
-      const message: ToInferenceWorker = { type: 'infer', id, meta: frame.meta, data: frame.data, tensor: frame.tensor, wide, classify };
-      this.worker.postMessage(message, [frame.data, frame.tensor]);
+      const keptPixels = classify ? undefined : frame.data;
+      this.pending.set(id, { kind: 'infer', meta: frame.meta, sentAt: this.now(), resolve, reject, ...(keptPixels && { keptPixels }) });
+      const data = keptPixels ? EMPTY : frame.data;
+      const message: ToInferenceWorker = { type: 'infer', id, meta: frame.meta, data, tensor: frame.tensor, wide, classify };
+      this.worker.postMessage(message, keptPixels ? [frame.tensor] : [data, frame.tensor]);
     });
   }
 
@@ -108,8 +118,8 @@ export class InferenceWorkerHandle {
     const pending = this.pending.get(message.id);
     if (!pending) return;
     this.pending.delete(message.id);
-    // The pixels went to the worker and came back: the same frame, owned here again.
-    const frame: Frame = { meta: pending.meta, data: message.data };
+    // The pixels went to the worker and came back (or stayed here): the same frame, owned here again.
+    const frame: Frame = { meta: pending.meta, data: (pending.kind === 'infer' && pending.keptPixels) || message.data };
     if (message.type === 'error') {
       const what = pending.kind === 'infer' ? 'inference' : 'classification';
       pending.reject(new VigilError(ErrorCode.INFERENCE_FAILED, `${what} failed on ${frame.meta.camera} frame ${frame.meta.seq}: ${message.message}`));

@@ -152,6 +152,7 @@ export class InferenceDispatcher {
   frameDropped(lane: CameraLane, frame: CapturedFrame): void {
     const state = this.byLane.get(lane);
     if (state) this.releaseFollowers(state, frame);
+    lane.source.returnPixels(frame.data);
   }
 
   private releaseFollowers(state: LaneState, frame: CapturedFrame): void {
@@ -222,7 +223,7 @@ export class InferenceDispatcher {
 
   /** Tracking runs here, on the lane's publication chain: in capture order, and never rejecting it (which would stall the lane). */
   private async publish(lane: CameraLane, result: FrameResult): Promise<void> {
-    if (!lane.scene) return this.sinks.publish(result);
+    if (!lane.scene) return this.publishAndRelease(lane, result);
     let tracked: FrameResult = result;
     try {
       // Per-track classification (issue 16) awaits a classify job here, still in capture order.
@@ -232,7 +233,13 @@ export class InferenceDispatcher {
     } catch (err) {
       this.sceneFailed(lane, err);
     }
-    this.sinks.publish(tracked);
+    this.publishAndRelease(lane, tracked);
+  }
+
+  /** Sinks read a frame's pixels, if at all, while they handle it: afterwards they go back to capture (FrameSource.returnPixels). */
+  private publishAndRelease(lane: CameraLane, result: FrameResult): void {
+    this.sinks.publish(result);
+    lane.source.returnPixels(result.frame.data);
   }
 
   private sceneFailed(lane: CameraLane, err: unknown): void {

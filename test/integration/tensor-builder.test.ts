@@ -121,34 +121,6 @@ describe('detector tensor: native kernel = OpenCV blobFromImage', () => {
   });
 });
 
-describe('tensor reuse', () => {
-  const recipe = recipeFor('yolox', 416, 416);
-
-  it('fills a tensor that came back instead of allocating one, and keeps only a few of the right size', () => {
-    const builder = new DetectorTensorBuilder(cv, recipe, kernel);
-    const mat = cv.imread(media('vtest_f050.jpg'), cv.IMREAD_COLOR);
-    const first = builder.build(mat);
-    const expected = new Float32Array(first.slice(0));
-    new Float32Array(first).fill(-1);
-    builder.recycle(first);
-    const second = builder.build(mat);
-    expect(second).toBe(first);
-    expect(maxDifference(new Float32Array(second), expected)).toBe(0);
-
-    builder.recycle(new ArrayBuffer(16));
-    expect(builder.spareCount).toBe(0);
-    for (let i = 0; i < 10; i++) builder.recycle(new ArrayBuffer(first.byteLength));
-    expect(builder.spareCount).toBe(4);
-    mat.release();
-  });
-
-  it('without the kernel (OpenCV fallback) nothing is kept', () => {
-    const builder = new DetectorTensorBuilder(cv, recipe, undefined);
-    builder.recycle(new ArrayBuffer(3 * 416 * 416 * 4));
-    expect(builder.spareCount).toBe(0);
-  });
-});
-
 describe('tensor kernel refuses calls that would write outside the tensor', () => {
   const src = new Uint8Array(4 * 4 * 3);
   const args = (overrides: Partial<Record<'src' | 'sw' | 'sh' | 'dst' | 'dw' | 'dh' | 'ox' | 'oy', unknown>>) => {

@@ -112,7 +112,7 @@ function setup(withScene = true) {
   const analyser = new RecordingAnalyser();
   const dispatcher = new InferenceDispatcher(pool, new SinkFanout([sink], silent), silent);
   const lane: CameraLane & { queue: FrameQueue<CapturedFrame> } = {
-    source: { name: 'plaza', grantCredit: () => {} },
+    source: { name: 'plaza', grantCredit: () => {}, returnPixels: () => {} },
     queue: new FrameQueue<CapturedFrame>(8, () => {}),
     onDemand: false,
     frameFailed: () => {},

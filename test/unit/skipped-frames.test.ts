@@ -80,8 +80,11 @@ class OneAtATime implements InferencePool {
 class Recorder implements ResultSink {
   readonly name = 'recorder';
   readonly results: FrameResult[] = [];
+  /** Pixel bytes each result carried while the sink handled it. */
+  readonly pixelBytes: number[] = [];
   handle(result: FrameResult): void {
     this.results.push(result);
+    this.pixelBytes.push(result.frame.data.byteLength);
   }
 }
 
@@ -95,8 +98,9 @@ function setup(capacity = 4) {
   const moving: boolean[] = [];
   const dispatcher = new InferenceDispatcher(pool, new SinkFanout([sink], silent), silent);
   const dropped: number[] = [];
+  const returned: ArrayBuffer[] = [];
   const lane: CameraLane & { queue: FrameQueue<CapturedFrame> } = {
-    source: { name: 'plaza', grantCredit: () => {} },
+    source: { name: 'plaza', grantCredit: () => {}, returnPixels: (data) => returned.push(data) },
     queue: new FrameQueue<CapturedFrame>(
       capacity,
       (frame) => {
@@ -112,9 +116,9 @@ function setup(capacity = 4) {
   dispatcher.addLane(lane);
   dispatcher.start();
   /** A frame from capture: detected frames carry a tensor and queue; skipped ones carry nothing and pass. */
-  const capture = (seq: number, skip?: FrameSkip): void => {
+  const capture = (seq: number, skip?: FrameSkip, pixels = 0): void => {
     const meta = { camera: 'plaza', seq, capturedAt: 1e12 + seq * 100, videoIndex: 0, width: 640, height: 480, ...(skip ? { skip } : {}) };
-    const frame = { meta, data: new ArrayBuffer(0), tensor: new ArrayBuffer(skip ? 0 : 16) };
+    const frame = { meta, data: new ArrayBuffer(pixels), tensor: new ArrayBuffer(skip ? 0 : 16) };
     if (skip) {
       dispatcher.passSkipped(lane, frame);
       return lane.queue.trim();
@@ -122,8 +126,30 @@ function setup(capacity = 4) {
     lane.queue.push(frame);
     dispatcher.pump();
   };
-  return { pool, sink, tracker, moving, dropped, lane, capture };
+  return { pool, sink, tracker, moving, dropped, returned, lane, capture };
 }
+
+describe("a frame's pixels", () => {
+  it('go back to capture once every sink has handled the frame, and those of a dropped frame at once', async () => {
+    const { pool, sink, dropped, returned, capture } = setup(1);
+    capture(0, undefined, 100);
+    capture(1, undefined, 200);
+    // Frame 0 is in inference, 1 queued; 2 pushes 1 out of the full queue: its pixels go back unread.
+    capture(2, undefined, 300);
+    expect(dropped).toEqual([1]);
+    expect(returned.map((b) => b.byteLength)).toEqual([200]);
+    pool.finishNext([person]);
+    await settle();
+    // The sink saw frame 0's pixels whole; then they went back.
+    expect(sink.pixelBytes).toEqual([100]);
+    expect(returned.map((b) => b.byteLength)).toEqual([200, 100]);
+    pool.finishNext([person]);
+    await settle();
+    expect(sink.results.map((r) => r.frame.meta.seq)).toEqual([0, 2]);
+    expect(sink.pixelBytes).toEqual([100, 300]);
+    expect(returned.map((b) => b.byteLength)).toEqual([200, 100, 300]);
+  });
+});
 
 describe('frames the detector skipped', () => {
   it('are published in capture order behind the frames still queued or in inference, without a queue slot', async () => {

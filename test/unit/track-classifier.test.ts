@@ -229,7 +229,7 @@ describe('the dispatcher with a camera that classifies per track', () => {
     const tracker = createTracker(trackerSchema.parse({}));
     const analytics = new SceneAnalytics({ zones: [], lines: [], anchor: 'bottom_center' });
     const camera: CameraLane = {
-      source: { name: 'plaza', grantCredit: () => {} },
+      source: { name: 'plaza', grantCredit: () => {}, returnPixels: () => {} },
       queue: new FrameQueue<CapturedFrame>(8, () => {}),
       onDemand: false,
       frameFailed: () => {},
