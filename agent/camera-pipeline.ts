@@ -186,15 +186,15 @@ export class CameraPipeline implements CameraLane {
     this.stats.framesDropped[reason] += 1;
   }
 
-  private tellGate(interval: number, moving: boolean, wantPixels: boolean): void {
+  private tellGate(interval: number, moving: boolean, wantPixels: boolean, confirming: boolean): void {
     this.stats.detectorInterval = interval;
-    this.source.setGate(interval, moving, wantPixels);
+    this.source.setGate(interval, moving, wantPixels, confirming);
   }
 
   private laneScene(camera: CameraConfig, tracker: TrackerConfig): LaneScene | undefined {
     if (!tracker.enabled) return undefined;
     const analytics = new SceneAnalytics({ zones: camera.zones, lines: camera.lines, anchor: camera.anchor });
-    return new LaneScene(createTracker(tracker), analytics, (moving) => this.schedule.setMoving(moving), this.trackClassifier());
+    return new LaneScene(createTracker(tracker), analytics, (moving, confirming) => this.schedule.setMoving(moving, confirming), this.trackClassifier());
   }
 }
 

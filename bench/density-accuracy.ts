@@ -80,10 +80,15 @@ export function intervalGroups(intervals: readonly DetectorInterval[]): CameraGr
   return intervals.map((interval) => ({ prefix: `vtest_i${interval}_`, count: 1, url: VTEST, interval, line: PLAZA_LINE, pace: 'on_demand', loop: false }));
 }
 
-/** The static clip once with gating off and once on, same settings otherwise. */
+/**
+ * The static clip once with gating off, once on, and once on with interval
+ * `auto` (which on_demand's full queue drives to its maximum: the worst case
+ * for the bursts), same settings otherwise.
+ */
 export function gatingGroups(clip: string, line: string): CameraGroup[] {
   return [
     { prefix: 'static_off_', count: 1, url: clip, line, pace: 'on_demand', loop: false },
     { prefix: 'static_gated_', count: 1, url: clip, line, motion: true, pace: 'on_demand', loop: false },
+    { prefix: 'static_gatedauto_', count: 1, url: clip, line, motion: true, interval: 'auto', pace: 'on_demand', loop: false },
   ];
 }

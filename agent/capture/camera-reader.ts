@@ -71,7 +71,7 @@ export class CameraReader {
     if (message.type === 'pixels') return;
     if (message.type === 'gate') {
       this.wantPixels = message.wantPixels;
-      return this.gate.setPlan(message.interval, message.movingTracks);
+      return this.gate.setPlan(message.interval, message.movingTracks, message.confirming ?? false);
     }
     if (message.type === 'reconnect') this.reconnectRequested = message.reason;
     else if (message.type === 'credit') this.credits += message.frames;

@@ -92,7 +92,7 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
   private sendPixels = true;
   private preview: PreviewSettings | null = null;
   /** The last gate settings, given again to a new reader. */
-  private gate: { interval: number; movingTracks: boolean; wantPixels: boolean } | null = null;
+  private gate: { interval: number; movingTracks: boolean; wantPixels: boolean; confirming: boolean } | null = null;
   private sources: string[] = [];
   private readonly clock: Clock;
   private readonly log: Logger;
@@ -144,9 +144,9 @@ export class CameraSource extends TypedEmitter<CameraEvents> implements FrameSou
   }
 
   /** Which frames get the detector (issue 16): the camera's interval, and whether a track moves (motion gating). */
-  setGate(interval: number, movingTracks: boolean, wantPixels = true): void {
-    this.gate = { interval, movingTracks, wantPixels };
-    this.post({ type: 'gate', interval, movingTracks, wantPixels });
+  setGate(interval: number, movingTracks: boolean, wantPixels = true, confirming = false): void {
+    this.gate = { interval, movingTracks, wantPixels, confirming };
+    this.post({ type: 'gate', interval, movingTracks, wantPixels, confirming });
   }
 
   async stop(): Promise<void> {

@@ -55,9 +55,10 @@ export type ToCameraReader =
    * decides per frame): every `interval`-th, and with motion gating only while
    * something moves or a track does (`movingTracks`, from the camera's tracker).
    * `wantPixels` false: no classification is due (per-track classification),
-   * so detected frames leave their pixels behind too.
+   * so detected frames leave their pixels behind too. `confirming`: a track
+   * waits for confirmation (with motion gating every frame is detected then).
    */
-  | { type: 'gate'; interval: number; movingTracks: boolean; wantPixels: boolean }
+  | { type: 'gate'; interval: number; movingTracks: boolean; wantPixels: boolean; confirming?: boolean }
   /**
    * A published frame's pixels, handed back to be freed here. Left to the
    * main thread's garbage collector, a 1.3 MB buffer a frame made V8 mark

@@ -75,7 +75,7 @@ export interface SceneTracker {
   predict(): TrackedObject[];
   /** Whether a live track moves or has just appeared: motion gating keeps the detector on while true. */
   readonly moving: boolean;
-  /** Whether a live track not yet confirmed passes `test` (per-track classification wants the next detected frame's pixels). */
+  /** Whether a live track not yet confirmed passes `test` (per-track classification wants the next detected frame's pixels; motion gating detects every frame meanwhile). */
   anyPending(test: (label: string, box: Box) => boolean): boolean;
   /** Track ids removed during the last update, predict or clear. */
   readonly ended: readonly number[];

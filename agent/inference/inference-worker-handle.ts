@@ -75,10 +75,10 @@ export class InferenceWorkerHandle {
   /**
    * The frame's tensor moves to the worker, and its pixels with it when the
    * worker classifies its boxes; they come back with the outcome. Without
-   * `classify` (per-track classification) the pixels stay here: a 1.3 MB
-   * buffer crossing to the worker and back on every frame that carries one
-   * cost per_track ~20 % of its frames a second (measured, 2 cores), the
-   * receiving isolates' external-memory accounting and GC included.
+   * `classify` (per-track classification) the pixels stay here: the
+   * worker would not read them, and each 1.3 MB crossing counts as new
+   * external memory in the receiving thread, which drives its garbage
+   * collector (see the `pixels` message in agent/capture/protocol.ts).
    * `wide`: a lead worker runs it on its wide sessions.
    */
   infer(frame: CapturedFrame, wide: boolean, classify = true): Promise<InferenceOutcome> {

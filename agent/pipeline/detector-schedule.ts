@@ -6,7 +6,7 @@ import { AutoInterval } from './auto-interval.js';
  * `movingTracks` keeps motion gating detecting; `wantPixels` false: detected
  * frames may leave their pixels behind (no classification due, issue 16).
  */
-export type GatePlan = (interval: number, movingTracks: boolean, wantPixels: boolean) => void;
+export type GatePlan = (interval: number, movingTracks: boolean, wantPixels: boolean, confirming: boolean) => void;
 
 /**
  * One camera's detector plan on the main thread (issue 16): the interval it
@@ -17,6 +17,7 @@ export type GatePlan = (interval: number, movingTracks: boolean, wantPixels: boo
 export class DetectorSchedule {
   private current: number;
   private moving = false;
+  private confirming = false;
   private wantPixels = true;
   private readonly auto: AutoInterval | null;
   private fillMax = 0;
@@ -40,7 +41,7 @@ export class DetectorSchedule {
 
   /** The plan as it stands, e.g. for a capture worker that starts or is replaced. */
   announce(): void {
-    this.tell(this.current, this.moving, this.wantPixels);
+    this.tell(this.current, this.moving, this.wantPixels, this.confirming);
   }
 
   /** The queue holds `size` frames after a push. */
@@ -52,9 +53,11 @@ export class DetectorSchedule {
     this.drops += 1;
   }
 
-  setMoving(moving: boolean): void {
-    if (moving === this.moving) return;
+  /** `confirming`: a track waits for confirmation (motion gating then detects every frame, detection-gate.ts). */
+  setMoving(moving: boolean, confirming = false): void {
+    if (moving === this.moving && confirming === this.confirming) return;
     this.moving = moving;
+    this.confirming = confirming;
     this.announce();
   }
 

@@ -25,12 +25,16 @@ export class LaneScene {
   private lastAt: number | undefined;
 
   private moving = false;
+  private confirming = false;
 
   constructor(
     private readonly tracker: SceneTracker,
     private readonly analyser: SceneAnalyser,
-    /** The tracker's `moving` flipped (motion gating keeps the detector on while a track moves). */
-    private readonly onMovingChange: (moving: boolean) => void = () => {},
+    /**
+     * The tracker's `moving` or `confirming` (a track waits for confirmation: Tracker.anyPending) flipped:
+     * motion gating keeps the detector on while a track moves, and on every frame while one is confirmed.
+     */
+    private readonly onMovingChange: (moving: boolean, confirming: boolean) => void = () => {},
     /** classifier.mode per_track (issue 16): the tracks' classes; absent: detections keep what inference gave them. */
     private classes?: TrackClassifier,
   ) {}
@@ -110,9 +114,11 @@ export class LaneScene {
 
   private noteMoving(): void {
     const moving = this.tracker.moving;
-    if (moving === this.moving) return;
+    const confirming = this.tracker.anyPending(() => true);
+    if (moving === this.moving && confirming === this.confirming) return;
     this.moving = moving;
-    this.onMovingChange(moving);
+    this.confirming = confirming;
+    this.onMovingChange(moving, confirming);
   }
 
   /** Every track ends (the camera disconnected, stopped or its video changed); undefined when none can be alive. */

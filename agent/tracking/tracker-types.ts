@@ -42,7 +42,8 @@ export interface Tracker {
   /**
    * Whether a live track without its id yet (ByteTrack: tentative; SORT: not
    * yet reported) passes `test`: the next detected frame may confirm it.
-   * Per-track classification wants that frame's pixels (issue 16).
+   * Per-track classification wants that frame's pixels, and motion gating
+   * detects every frame until then (issue 16).
    */
   anyPending(test: (label: string, box: Box) => boolean): boolean;
   /** Ids of the confirmed tracks removed during the last update, predict or clear. */

@@ -94,6 +94,20 @@ describe('DetectionGate: motion gating', () => {
     expect(decisions).toBe('DiDiD' + 'mmmmmmmmm' + 'Dm');
   });
 
+  it('detects every active frame while a track waits for confirmation, then the interval resumes; never without gating', () => {
+    const g = gate(5);
+    // Onset at frame 3: detected; the tracker then holds a tentative track until frame 6's detection confirms it.
+    let decisions = run(g, 4, (f) => f >= 3);
+    g.setPlan(5, true, true);
+    decisions += run(g, 3, () => true, 4);
+    g.setPlan(5, true, false);
+    decisions += run(g, 8, () => true, 7);
+    expect(decisions).toBe('Dmm' + 'D' + 'DDD' + 'iiiiDiii');
+    const plain = gate(5);
+    plain.setPlan(5, true, true);
+    expect(run(plain, 7)).toBe('DiiiiDi');
+  });
+
   it('a moving track keeps the interval running without motion', () => {
     expect(run(gate(2, true), 8, still)).toBe('DiDiDiDi');
   });
