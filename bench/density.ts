@@ -89,9 +89,6 @@ export async function densityFigures(): Promise<void> {
     await search('d2', 'vtest.avi, classifier per_track (persons), interval 1', (n) => ({ groups: [vtest(n)], classifier: 'per_track' }), Math.max(1, a));
     const clip = wanted('e1') || wanted('e2') || wanted('e3') || wanted('accuracy') ? await renderStaticClip(dir, TESTDATA) : '';
     const staticLine = JSON.stringify(STATIC_LINE);
-    // Each camera its own copy, the n cameras' starts spread evenly over the minute (whole seconds: at most 60
-    // copies), so their bursts come as on a real site, where cameras do not move in step. Six copies 10 s apart
-    // had put half the cameras' bursts within 3 s of each other: 14 of 28 cameras detecting at once.
     // H.264 at 768×576 decodes slower than vtest.avi's MPEG-4: the static rows have their own physical limit.
     let decodeStatic: SearchResult<DecodeFigures> | undefined;
     if (wanted('decode') && (wanted('e1') || wanted('e2') || wanted('e3'))) {
@@ -100,6 +97,9 @@ export async function densityFigures(): Promise<void> {
       figures.decodeStatic = decodeStatic.cameras;
     }
     const staticCap = decodeStatic?.failed?.cameras ?? cap;
+    // Each camera its own copy, the n cameras' starts spread evenly over the minute (whole seconds: at most 60
+    // copies), so their bursts come as on a real site, where cameras do not move in step. Six copies 10 s apart
+    // had put half the cameras' bursts within 3 s of each other: 14 of 28 cameras detecting at once.
     const still = (n: number, motion: boolean, extra: Partial<CameraGroup> = {}): DensitySettings => ({
       groups: [{ prefix: 'cam', count: n, url: clip, copies: shiftedCopies(clip, dir, Math.min(n, STATIC_FRAMES / STATIC_FPS)), line: staticLine, motion, ...extra }],
     });
