@@ -194,7 +194,9 @@ export class CameraPipeline implements CameraLane {
   private laneScene(camera: CameraConfig, tracker: TrackerConfig): LaneScene | undefined {
     if (!tracker.enabled) return undefined;
     const analytics = new SceneAnalytics({ zones: camera.zones, lines: camera.lines, anchor: camera.anchor });
-    return new LaneScene(createTracker(tracker), analytics, (moving, confirming) => this.schedule.setMoving(moving, confirming), this.trackClassifier());
+    // Only motion gating reads moving and confirming tracks (detection-gate.ts): an ungated camera sends no gate message when they flip.
+    const onTracks = camera.motion.enabled ? (moving: boolean, confirming: boolean) => this.schedule.setMoving(moving, confirming) : undefined;
+    return new LaneScene(createTracker(tracker), analytics, onTracks, this.trackClassifier());
   }
 }
 

@@ -9,6 +9,8 @@ export interface TrackedResult {
   readonly ended?: SceneUpdate;
 }
 
+const ANY_TRACK = (): boolean => true;
+
 /**
  * One camera's tracker and zone/line analytics, run on its results in
  * capture order before the fan-out (issue 15): each detection gets its
@@ -114,7 +116,7 @@ export class LaneScene {
 
   private noteMoving(): void {
     const moving = this.tracker.moving;
-    const confirming = this.tracker.anyPending(() => true);
+    const confirming = this.tracker.anyPending(ANY_TRACK);
     if (moving === this.moving && confirming === this.confirming) return;
     this.moving = moving;
     this.confirming = confirming;

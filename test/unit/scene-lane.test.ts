@@ -256,5 +256,32 @@ describe('the lane tracking step with the real tracker and analytics', () => {
     expect(end.events.map((e) => e.type)).toEqual(['end']);
     expect(scene.end()).toBeUndefined();
   });
-});
 
+  it('tells motion gating when a track moves and while one waits for confirmation (ByteTrack: tentative until its second detection)', () => {
+    const told: [boolean, boolean][] = [];
+    const scene = new LaneScene(
+      createTracker(trackerSchema.parse({})),
+      new SceneAnalytics({ zones: [], lines: [], anchor: 'bottom_center' }),
+      (moving, confirming) => told.push([moving, confirming]),
+    );
+    const frame = (seq: number, objects: DetectedObject[]): FrameResult => ({
+      frame: { meta: { camera: 'plaza', seq, capturedAt: T0 + seq * 100, videoIndex: 0, width: 1000, height: 1000 }, data: new ArrayBuffer(0) },
+      objects,
+      timings: { detectSeconds: 0.01, batchFrames: 1, wide: false, classifySeconds: 0, classifiedObjects: 0 },
+      dequeuedAt: 0,
+      completedAt: 0,
+    });
+    // A parked car whose detections jitter by a pixel.
+    const parked = (seq: number): DetectedObject[] => [{ label: 'car', score: 0.9, box: [100, 100, 300 + (seq % 2), 200], class: null }];
+    scene.track(frame(0, []));
+    expect(told).toEqual([]);
+    // After a quiet stretch the parked car appears: tentative (moving, confirming); confirmed by the next detection.
+    for (let seq = 1; seq <= 10; seq++) scene.track(frame(seq, []));
+    scene.track(frame(11, parked(11)));
+    expect(told).toEqual([[true, true]]);
+    scene.track(frame(12, parked(12)));
+    expect(told.at(-1)?.[1]).toBe(false);
+    for (let seq = 13; seq < 30; seq++) scene.track(frame(seq, parked(seq)));
+    expect(told.at(-1)).toEqual([false, false]);
+  });
+});
