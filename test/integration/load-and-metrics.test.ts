@@ -43,8 +43,10 @@ describe('full load: bounded queues, counted drops, responsive /metrics', () => 
       const dropped = sampleValue(samples, 'frames_dropped_total', { camera, reason: 'queue_full' })!;
       const processed = sampleValue(samples, 'classifier_frames_processed_total', { camera })!;
       expect(dropped).toBeGreaterThan(0);
-      // Every frame sent is processed, dropped, still queued, or in flight in the worker.
-      expect(sent - dropped - processed).toBeLessThanOrEqual(CAPACITY + 4);
+      // Every frame sent is processed (published), dropped, still queued, in a worker (2 workers × pipeline_depth 2),
+      // or analysed and waiting behind its camera's classify job on the publication chain (per_track, the default:
+      // frames finish meanwhile; a clean-clone CI run saw 8 unpublished against the 6 without them).
+      expect(sent - dropped - processed).toBeLessThanOrEqual(CAPACITY + 4 + 4);
     }
     latencies.sort((a, b) => a - b);
     expect(latencies[Math.floor(latencies.length * 0.95)]!).toBeLessThan(50);
